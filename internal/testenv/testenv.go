@@ -1,0 +1,154 @@
+// Package testenv starts the real peers sliceproxy is tested against — Debian's
+// nginx and Apache httpd with mpm-itk — as child processes on 127.0.0.1, each
+// in its own temporary directory, and stops them when the test ends.
+//
+// A test that needs a peer whose package is missing is skipped with a message
+// naming the Debian package; .ci/run installs them so CI runs every test.
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. The
+// kernel picks it; a peer that must be told its port in a config file (nginx,
+// Apache) cannot bind :0 itself.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: reserve a port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// LookBinary returns the path of a program, or skips the test naming the
+// Debian package that provides it.
+func LookBinary(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	for _, dir := range []string{"", "/usr/sbin/", "/usr/local/sbin/", "/usr/bin/"} {
+		p := dir + name
+		if dir == "" {
+			if lp, err := exec.LookPath(name); err == nil {
+				return lp
+			}
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	t.Skipf("testenv: %s not found; install the Debian package %q (.ci/run does)", name, debianPackage)
+	return ""
+}
+
+// WaitPort waits until something accepts TCP connections on addr.
+func WaitPort(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listens on %s after %v: %w", addr, timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// process is a started child that Stop ends, escalating from a polite
+// signal to SIGKILL.
+type process struct {
+	cmd    *exec.Cmd
+	done   chan struct{}
+	output *bytes.Buffer
+}
+
+func startProcess(t testing.TB, dir string, name string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out := &bytes.Buffer{}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	// Its own process group, so Stop can reach every child it forks.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testenv: start %s: %v", name, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{}), output: out}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p
+}
+
+// stop sends sig to the process group and waits; after grace it kills.
+func (p *process) stop(sig syscall.Signal, grace time.Duration) {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, sig)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// readLines returns the lines of a file, or nil when it cannot be read.
+func readLines(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+// writeFile writes a file, failing the test on error.
+func writeFile(t testing.TB, path string, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,95 @@
+package vars
+
+import (
+	"net/netip"
+	"time"
+
+	"sliceproxy/proxy/http1"
+)
+
+// Index identifies a variable in a Registry. Indexes are dense and stable for
+// the Registry's lifetime, so a Request keeps its per-variable cache in a slice.
+type Index int
+
+// RegistryOptions are the process-wide facts some built-ins expose and the
+// knobs of the regex engine. The zero value works: missing facts are filled
+// from the running process.
+type RegistryOptions struct {
+	// Hostname is $hostname; os.Hostname() when empty.
+	Hostname string
+	// PID is $pid; os.Getpid() when zero.
+	PID int
+	// NginxVersion is $nginx_version; "1.28.0" when empty.
+	NginxVersion string
+	// RegexTimeout bounds one match of a regex that runs on the backtracking
+	// engine (RE2 is linear and needs none); 100ms when zero.
+	RegexTimeout time.Duration
+	// Now is the clock of the time variables; time.Now when nil (tests pin it).
+	Now func() time.Time
+	// DeferUnknown makes Compile accept a name nobody declared yet (nginx
+	// resolves names only at the end of the configuration, so "set" may come
+	// after its use); Unresolved then reports the names still unknown.
+	DeferUnknown bool
+}
+
+// UpstreamAttempt is one try of one upstream peer, in the order tried.
+type UpstreamAttempt struct {
+	Addr string // "ip:port" of the peer, or the name of a group without live peers
+	// Status is the response status, 0 when no response was received
+	// (rendered as "-"? no: nginx renders 502/504 set by the proxy; see Status docs).
+	Status        int
+	ConnectTime   time.Duration // -1 when the connection was never established
+	HeaderTime    time.Duration // -1 when no response head was received
+	ResponseTime  time.Duration
+	BytesSent     int64
+	BytesReceived int64
+	// KeepaliveReused is true when the attempt ran on a pooled connection.
+	KeepaliveReused bool
+	// Slice is the slice key after truncation (sliceproxy's own).
+	Slice string
+	// ResponseHeader is the upstream's response head (nil when none arrived).
+	ResponseHeader *http1.Header
+}
+
+// Response holds what has been sent to the client so far.
+type Response struct {
+	Status int
+	// Header is the response header as sent ($sent_http_NAME).
+	Header *http1.Header
+	// HeaderBytes is the size of the status line and headers sent.
+	HeaderBytes int64
+	// BytesSent counts every byte written to the client for this request.
+	BytesSent int64
+}
+
+// Facts are what the proxy knows about a request; it fills them before
+// evaluating anything. Variables derived from mutable facts (URI, Args,
+// Response, Upstream) are never cached, as in nginx.
+type Facts struct {
+	Client     *http1.Request
+	RemoteAddr netip.AddrPort
+	LocalAddr  netip.AddrPort
+	TLS        bool
+	SNI        string
+	// ConnSerial is nginx's connection number ($connection); ConnRequests how
+	// many requests this connection has carried, this one included.
+	ConnSerial   uint64
+	ConnRequests int
+	Start        time.Time
+	// ServerName is the first server_name of the selected server.
+	ServerName string
+	// DocumentRoot is the root of the current location ($document_root).
+	DocumentRoot string
+	// URI is the current normalised URI ($uri); rewrite changes it.
+	URI []byte
+	// Args is the current query string ($args); rewrite changes it.
+	Args []byte
+	// RequestLength is the bytes read of this request (head and body).
+	RequestLength int64
+	// ProxyHost and ProxyPort are $proxy_host/$proxy_port of the current
+	// proxy_pass.
+	ProxyHost string
+	ProxyPort string
+	Response  Response
+	Upstream  []UpstreamAttempt
+}
