@@ -237,3 +237,6 @@ func (a *Apache) ITKCloses() int {
 	}
 	return n
 }
+
+// Pids lists Apache's processes (master, prefork children, mpm-itk children).
+func (a *Apache) Pids() []int { return a.proc.groupPids() }

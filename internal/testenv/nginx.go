@@ -27,6 +27,8 @@ type NginxConfig struct {
 	HTTP string
 	// Main is extra main-context directives.
 	Main string
+	// WorkerConnections sets events{worker_connections}; default 1024.
+	WorkerConnections int
 	// Files are extra files written below the prefix before start
 	// (relative name → content), e.g. includes or docroots.
 	Files map[string]string
@@ -35,13 +37,16 @@ type NginxConfig struct {
 // NginxMainConfig renders the complete nginx.conf StartNginx runs: one worker,
 // foreground, every path below dir, logs in dir/logs.
 func NginxMainConfig(dir string, c NginxConfig) string {
+	if c.WorkerConnections == 0 {
+		c.WorkerConnections = 1024
+	}
 	return fmt.Sprintf(`worker_processes 1;
 daemon off;
 master_process off;
 pid %[1]s/nginx.pid;
 error_log %[1]s/logs/error.log info;
 %[2]s
-events { worker_connections 1024; }
+events { worker_connections %[4]d; }
 http {
     access_log %[1]s/logs/access.log;
     client_body_temp_path %[1]s/tmp/body;
@@ -51,7 +56,7 @@ http {
     scgi_temp_path %[1]s/tmp/scgi;
 %[3]s
 }
-`, dir, c.Main, c.HTTP)
+`, dir, c.Main, c.HTTP, c.WorkerConnections)
 }
 
 // StartNginx runs nginx with the given http{} body and waits until it
@@ -102,3 +107,6 @@ func (n *Nginx) ErrorLog() []string { return readLines(filepath.Join(n.Dir, "log
 
 // AccessLog returns the lines of nginx's access log.
 func (n *Nginx) AccessLog() []string { return readLines(filepath.Join(n.Dir, "logs/access.log")) }
+
+// Pids lists nginx's processes.
+func (n *Nginx) Pids() []int { return n.proc.groupPids() }

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,14 +75,33 @@ func WaitPort(addr string, timeout time.Duration) error {
 type process struct {
 	cmd    *exec.Cmd
 	done   chan struct{}
-	output *bytes.Buffer
+	output *lockedBuffer
+}
+
+// lockedBuffer collects a child's output; exec's copying goroutines write
+// while a test may read.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startProcess(t testing.TB, dir string, name string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	out := &bytes.Buffer{}
+	out := &lockedBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	// Its own process group, so Stop can reach every child it forks.
@@ -152,3 +172,51 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// groupPids lists the processes in p's process group (the process and every
+// child it forked, e.g. Apache's prefork children).
+func (p *process) groupPids() []int {
+	if p == nil || p.cmd.Process == nil {
+		return nil
+	}
+	out, err := exec.Command("ps", "-o", "pid=", "-g", fmt.Sprint(p.cmd.Process.Pid)).Output()
+	if err != nil {
+		return []int{p.cmd.Process.Pid}
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		var n int
+		if _, err := fmt.Sscan(f, &n); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// Proc is a child process started by Start.
+type Proc struct{ p *process }
+
+// Start runs a program in dir (in its own process group, output captured)
+// and stops it with SIGTERM, then SIGKILL, when the test ends.
+func Start(t testing.TB, dir, name string, args ...string) *Proc {
+	t.Helper()
+	pr := &Proc{p: startProcess(t, dir, name, args...)}
+	t.Cleanup(func() { pr.Stop(syscall.SIGTERM) })
+	return pr
+}
+
+// Stop sends sig to the process group and waits up to 10 s before SIGKILL.
+func (pr *Proc) Stop(sig syscall.Signal) {
+	if !pr.p.exited() {
+		pr.p.stop(sig, 10*time.Second)
+	}
+}
+
+// Exited reports whether the process has ended.
+func (pr *Proc) Exited() bool { return pr.p.exited() }
+
+// Output returns what the process wrote to stdout and stderr so far.
+func (pr *Proc) Output() string { return pr.p.output.String() }
+
+// Pids lists the processes of the group.
+func (pr *Proc) Pids() []int { return pr.p.groupPids() }
