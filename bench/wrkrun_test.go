@@ -1,5 +1,3 @@
-// Package bench runs sliceproxy and nginx side by side on loopback under the
-// same load and prints one table with the ratios. See README.md beside it.
 package bench
 
 import (
