@@ -12,27 +12,15 @@ import (
 // Token types produced by the nginx lexer. participle reserves negative
 // numbers (EOF), so ours start at 1.
 const (
-	tokWord     lexer.TokenType = iota + 1 // a bare word, escapes processed
-	tokDQuoted                             // a "double quoted" word, escapes processed
-	tokSQuoted                             // a 'single quoted' word, escapes processed
-	tokSemicolon                           // ";" ending a simple directive
-	tokLBrace                              // "{" opening a block
-	tokRBrace                              // "}" closing a block
-	tokLuaBody                             // the raw text of a *_by_lua_block body
-	tokComment                             // a "#" comment right after ";" or "{" on the same line
+	tokWord      lexer.TokenType = iota + 1 // a bare word, escapes processed
+	tokDQuoted                              // a "double quoted" word, escapes processed
+	tokSQuoted                              // a 'single quoted' word, escapes processed
+	tokSemicolon                            // ";" ending a simple directive
+	tokLBrace                               // "{" opening a block
+	tokRBrace                               // "}" closing a block
+	tokLuaBody                              // the raw text of a *_by_lua_block body
+	tokComment                              // a "#" comment right after ";" or "{" on the same line
 )
-
-var tokenSymbols = map[string]lexer.TokenType{
-	"EOF":       lexer.EOF,
-	"Word":      tokWord,
-	"DQuoted":   tokDQuoted,
-	"SQuoted":   tokSQuoted,
-	"Semicolon": tokSemicolon,
-	"LBrace":    tokLBrace,
-	"RBrace":    tokRBrace,
-	"LuaBody":   tokLuaBody,
-	"Comment":   tokComment,
-}
 
 // definition is the participle lexer.Definition for nginx configuration
 // text. nginx's tokenizer is context sensitive (a "{" after a *_by_lua_block
@@ -46,12 +34,20 @@ var tokenSymbols = map[string]lexer.TokenType{
 // participle's standard entry points.
 type definition struct{}
 
+// Symbols builds its map on every call: the grammar is built during package
+// initialization, possibly before any package-level map would be.
 func (definition) Symbols() map[string]lexer.TokenType {
-	out := make(map[string]lexer.TokenType, len(tokenSymbols))
-	for k, v := range tokenSymbols {
-		out[k] = v
+	return map[string]lexer.TokenType{
+		"EOF":       lexer.EOF,
+		"Word":      tokWord,
+		"DQuoted":   tokDQuoted,
+		"SQuoted":   tokSQuoted,
+		"Semicolon": tokSemicolon,
+		"LBrace":    tokLBrace,
+		"RBrace":    tokRBrace,
+		"LuaBody":   tokLuaBody,
+		"Comment":   tokComment,
 	}
-	return out
 }
 
 func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
@@ -117,6 +113,9 @@ var handlerBlocks = map[string]bool{
 type scanner struct {
 	file string
 	src  []byte
+	// text is src as one string: words without escapes are substrings of
+	// it, which saves an allocation per word.
+	text string
 	opt  scanOptions
 
 	pos       int // next byte to read
@@ -132,9 +131,9 @@ type scanner struct {
 	// may come before it).
 	queue     []lexer.Token
 	stmtStart int
-	qhead  int
-	done   bool
-	closed bool // the closing "}" tokens after an error have been queued
+	qhead     int
+	done      bool
+	closed    bool // the closing "}" tokens after an error have been queued
 
 	// lastTerm is the type and line of the last ";" or "{" emitted, to tell a
 	// trailing comment from a comment on a line of its own.
@@ -151,7 +150,7 @@ func newScanner(file string, src []byte, opt scanOptions) *scanner {
 	if opt.maxTokenLen <= 0 {
 		opt.maxTokenLen = defaultMaxTokenLen
 	}
-	return &scanner{file: file, src: src, opt: opt, line: 1, queue: make([]lexer.Token, 0, 16)}
+	return &scanner{file: file, src: src, text: string(src), opt: opt, line: 1, queue: make([]lexer.Token, 0, 16)}
 }
 
 // Err returns the syntax error that ended the scan, if any.
@@ -287,275 +286,3 @@ func (s *scanner) position(off int) lexer.Position {
 }
 
 func isSpace(ch byte) bool { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' }
-
-// readStatement is ngx_conf_read_token: it reads words until ";", "{" or "}"
-// (or the end of input), appending them to the queue. The flags and their
-// order follow nginx's function exactly, including its quirks:
-//   - a backslash makes the next byte part of the word, whatever it is;
-//   - "#" starts a comment only where a word could start;
-//   - a closing quote must be followed by space, ";", "{" or ")";
-//   - "${" does not end a word, a bare "{" does; "}" inside a word is kept;
-//   - "start" (the beginning of the current token, or of the current run of
-//     comment) is tracked like nginx's, because nginx fails with "too long
-//     parameter" when one token fills its 4096-byte buffer.
-func (s *scanner) readStatement() status {
-	var (
-		found, needSpace, sharpComment, variable bool
-		quoted, sQuoted, dQuoted                 bool
-		lastSpace                                = true
-		start                                    = s.pos
-		startPos                                 = s.position(s.pos)
-		nwords                                   int
-	)
-	s.stmtStart = len(s.queue)
-	for {
-		if s.pos >= len(s.src) {
-			if nwords > 0 || !lastSpace {
-				if s.opt.param {
-					s.failAt(s.position(s.pos), `unexpected end of parameter, expecting ";"`)
-				} else {
-					s.failAt(s.position(s.pos), `unexpected end of file, expecting ";" or "}"`)
-				}
-				return stError
-			}
-			return stFileDone
-		}
-		if s.pos-start >= s.opt.maxTokenLen {
-			s.tooLong(start, startPos, sQuoted, dQuoted)
-			return stError
-		}
-
-		ch := s.src[s.pos]
-		s.pos++
-
-		if ch == '\n' {
-			s.line++
-			s.lineStart = s.pos
-			sharpComment = false
-		}
-		if sharpComment {
-			continue
-		}
-		if quoted {
-			quoted = false
-			continue
-		}
-
-		if needSpace {
-			if isSpace(ch) {
-				lastSpace = true
-				needSpace = false
-				continue
-			}
-			switch ch {
-			case ';':
-				return stOK
-			case '{':
-				return s.braceAfterWords()
-			case ')':
-				lastSpace = true
-				needSpace = false
-			default:
-				s.failAt(s.position(s.pos-1), unexpected(ch))
-				return stError
-			}
-		}
-
-		if lastSpace {
-			start = s.pos - 1
-			startPos = s.position(start)
-			if isSpace(ch) {
-				continue
-			}
-			switch ch {
-			case ';', '{':
-				if nwords == 0 {
-					if ch == '{' && s.templateAt(s.pos-1) {
-						return stError
-					}
-					s.failAt(startPos, unexpected(ch))
-					return stError
-				}
-				if ch == '{' {
-					return s.braceAfterWords()
-				}
-				return stOK
-			case '}':
-				if nwords != 0 {
-					s.failAt(startPos, `unexpected "}"`)
-					return stError
-				}
-				return stBlockDone
-			case '#':
-				sharpComment = true
-				if nwords == 0 {
-					s.trailingComment(start)
-				}
-				continue
-			case '\\':
-				quoted = true
-				lastSpace = false
-				continue
-			case '"':
-				start++
-				dQuoted = true
-				lastSpace = false
-				continue
-			case '\'':
-				start++
-				sQuoted = true
-				lastSpace = false
-				continue
-			case '$':
-				variable = true
-				lastSpace = false
-				continue
-			default:
-				lastSpace = false
-			}
-			continue
-		}
-
-		if ch == '{' && variable {
-			continue
-		}
-		variable = false
-		if ch == '\\' {
-			quoted = true
-			continue
-		}
-		if ch == '$' {
-			variable = true
-			continue
-		}
-
-		typ := tokWord
-		switch {
-		case dQuoted:
-			if ch == '"' {
-				dQuoted = false
-				needSpace = true
-				found = true
-				typ = tokDQuoted
-			}
-		case sQuoted:
-			if ch == '\'' {
-				sQuoted = false
-				needSpace = true
-				found = true
-				typ = tokSQuoted
-			}
-		case isSpace(ch) || ch == ';' || ch == '{':
-			lastSpace = true
-			found = true
-		}
-		if !found {
-			continue
-		}
-		found = false
-		// startPos is where the word, or its opening quote, is.
-		s.queue = append(s.queue, lexer.Token{Type: typ, Value: unescape(s.src, start, s.pos-1), Pos: startPos})
-		nwords++
-		switch ch {
-		case ';':
-			return stOK
-		case '{':
-			return s.braceAfterWords()
-		}
-	}
-}
-
-// braceAfterWords is the "{" that ends a statement with words; a template's
-// "{{" or "{%" gets its own message instead of the block nginx would start.
-func (s *scanner) braceAfterWords() status {
-	if s.templateAt(s.pos - 1) {
-		return stError
-	}
-	return stBlockStart
-}
-
-// templateAt reports (and records) a Go/Jinja/Liquid template token at off:
-// "{{" or "{%" outside quotes can never be nginx syntax, and nginx's own
-// message ("unexpected "{"") would not tell the operator what is wrong.
-func (s *scanner) templateAt(off int) bool {
-	if off+1 >= len(s.src) {
-		return false
-	}
-	next := s.src[off+1]
-	if next != '{' && next != '%' {
-		return false
-	}
-	tok := string(s.src[off : off+2])
-	s.failAt(s.position(off), fmt.Sprintf("unexpected template token %q (this looks like a template, not an nginx config)", tok))
-	return true
-}
-
-// tooLong reports nginx's "too long parameter" error at the line where the
-// token started: the token (or comment) has filled nginx's read buffer.
-func (s *scanner) tooLong(start int, startPos lexer.Position, sQuoted, dQuoted bool) {
-	switch {
-	case dQuoted:
-		s.failAt(startPos, `too long parameter, probably missing terminating """ character`)
-	case sQuoted:
-		s.failAt(startPos, `too long parameter, probably missing terminating "'" character`)
-	default:
-		end := min(start+10, len(s.src))
-		s.failAt(startPos, `too long parameter "`+string(s.src[start:end])+`..." started`)
-	}
-}
-
-// unexpected is nginx's message for a byte that cannot appear where it is;
-// the byte is printed raw, as nginx's "%c" does.
-func unexpected(ch byte) string {
-	return `unexpected "` + string([]byte{ch}) + `"`
-}
-
-// trailingComment queues a comment that follows a ";" or "{" on the same
-// line, so the grammar can attach it to that directive.
-func (s *scanner) trailingComment(hash int) {
-	if s.lastTerm != tokSemicolon && s.lastTerm != tokLBrace {
-		return
-	}
-	if s.lastTermLine != s.line {
-		return
-	}
-	end := hash + 1
-	for end < len(s.src) && s.src[end] != '\n' {
-		end++
-	}
-	text := strings.TrimSpace(string(s.src[hash+1 : end]))
-	s.queue = append(s.queue, lexer.Token{Type: tokComment, Value: text, Pos: s.position(hash)})
-	s.lastTerm = tokComment
-}
-
-// unescape copies src[start:end] processing nginx's escapes: \" \' \\ become
-// the character, \t \r \n the control character, any other backslash stays.
-func unescape(src []byte, start, end int) string {
-	if bytes.IndexByte(src[start:end], '\\') < 0 {
-		return string(src[start:end])
-	}
-	out := make([]byte, 0, end-start)
-	for i := start; i < end; {
-		if src[i] == '\\' && i+1 < len(src) {
-			switch src[i+1] {
-			case '"', '\'', '\\':
-				i++
-			case 't':
-				out = append(out, '\t')
-				i += 2
-				continue
-			case 'r':
-				out = append(out, '\r')
-				i += 2
-				continue
-			case 'n':
-				out = append(out, '\n')
-				i += 2
-				continue
-			}
-		}
-		out = append(out, src[i])
-		i++
-	}
-	return string(out)
-}

@@ -30,21 +30,19 @@ const (
 	CtxMail                               // mail { }
 	CtxMailServer                         // server { } in mail
 	CtxOpaque                             // blocks whose statements only their module understands
-
-	ctxEnd
 )
 
 // Common context sets, named after nginx's macros.
 const (
-	ctxHS    = CtxHTTP | CtxServer
-	ctxHSL   = CtxHTTP | CtxServer | CtxLocation
-	ctxHSLI  = ctxHSL | CtxIf
-	ctxSL    = CtxServer | CtxLocation
-	ctxSLI   = ctxSL | CtxIf
-	ctxLI    = CtxLocation | CtxIf
-	ctxScript = CtxServer | CtxSif | CtxLocation | CtxIf // rewrite module
-	ctxSt    = CtxStream | CtxStreamServer
-	ctxMl    = CtxMail | CtxMailServer
+	ctxHS       = CtxHTTP | CtxServer
+	ctxHSL      = CtxHTTP | CtxServer | CtxLocation
+	ctxHSLI     = ctxHSL | CtxIf
+	ctxSL       = CtxServer | CtxLocation
+	ctxSLI      = ctxSL | CtxIf
+	ctxLI       = CtxLocation | CtxIf
+	ctxScript   = CtxServer | CtxSif | CtxLocation | CtxIf // rewrite module
+	ctxSt       = CtxStream | CtxStreamServer
+	ctxMl       = CtxMail | CtxMailServer
 	ctxAnyBlock = ^Context(0) &^ CtxMain
 )
 
@@ -105,6 +103,7 @@ const (
 	Take12   = Take1 | Take2
 	Take13   = Take1 | Take3
 	Take23   = Take2 | Take3
+	Take34   = Take3 | Take4
 	Take123  = Take1 | Take2 | Take3
 	Take1234 = Take1 | Take2 | Take3 | Take4
 )
@@ -188,15 +187,39 @@ func (s Status) String() string {
 type ValueKind uint8
 
 const (
-	ValNone   ValueKind = iota // free text, or checked by a special rule
-	ValFlag                    // on | off                      ngx_conf_set_flag_slot
-	ValNum                     // non-negative integer          ngx_conf_set_num_slot
-	ValSize                    // 10, 10k, 10m                  ngx_conf_set_size_slot
-	ValOffset                  // 10, 10k, 10m, 10g             ngx_conf_set_off_slot
-	ValMsec                    // 500ms, 30s, 1h30m             ngx_conf_set_msec_slot
-	ValSec                     // 30s, 1d, 1y                   ngx_conf_set_sec_slot
-	ValEnum                    // one of Spec.Enum               ngx_conf_set_enum_slot
+	ValNone    ValueKind = iota // free text, or checked by a special rule
+	ValFlag                     // on | off                      ngx_conf_set_flag_slot
+	ValNum                      // non-negative integer          ngx_conf_set_num_slot
+	ValSize                     // 10, 10k, 10m                  ngx_conf_set_size_slot
+	ValOffset                   // 10, 10k, 10m, 10g             ngx_conf_set_off_slot
+	ValMsec                     // 500ms, 30s, 1h30m             ngx_conf_set_msec_slot
+	ValSec                      // 30s, 1d, 1y                   ngx_conf_set_sec_slot
+	ValEnum                     // one of Spec.Enum               ngx_conf_set_enum_slot
+	ValBitmask                  // each argument one of Spec.Enum ngx_conf_set_bitmask_slot
 )
+
+// String names the value kind as nginx's slot does, e.g. "size"; "" for ValNone.
+func (k ValueKind) String() string {
+	switch k {
+	case ValFlag:
+		return "flag"
+	case ValNum:
+		return "number"
+	case ValSize:
+		return "size"
+	case ValOffset:
+		return "offset"
+	case ValMsec:
+		return "msec"
+	case ValSec:
+		return "sec"
+	case ValEnum:
+		return "enum"
+	case ValBitmask:
+		return "bitmask"
+	}
+	return ""
+}
 
 // Spec describes one directive: where it may appear, how many arguments it
 // takes, and what sliceproxy does with it. A name that means different
@@ -217,7 +240,8 @@ type Spec struct {
 	Origin string // nginx | tengine | openresty | thirdparty
 	Note   string
 	// Value is the syntax of the arguments (all of them, for Flag/size/time
-	// directives with one argument); Enum lists the allowed words for ValEnum.
+	// directives with one argument); Enum lists the allowed words for
+	// ValEnum and ValBitmask.
 	Value ValueKind
 	Enum  []string
 	// Unique is true when nginx rejects a second occurrence in the same block

@@ -123,7 +123,9 @@ func normaliseHostPort(s string) (string, error) {
 	} else if i := strings.LastIndexByte(s, ':'); i >= 0 {
 		host, port = s[:i], s[i+1:]
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	// Port 0 (the kernel picks one) is accepted for tests and tools; nginx
+	// rejects it.
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return "", fmt.Errorf("invalid port in \"%s\" of the \"listen\" directive", s)
 	}
 	switch host {
@@ -139,11 +141,4 @@ func normaliseHostPort(s string) (string, error) {
 		ip = addrs[0]
 	}
 	return net.JoinHostPort(ip.String(), port), nil
-}
-
-// isWildcard reports whether a normalised tcp address binds every local address.
-func isWildcard(addr string) bool {
-	host, _, _ := net.SplitHostPort(addr)
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsUnspecified()
 }

@@ -43,10 +43,13 @@ func newError(status int, msg string, detail []byte) *Error {
 	return &Error{Status: status, Msg: msg, Detail: string(detail)}
 }
 
-// ErrHeadTooLarge and friends are sentinel messages; compare Error.Msg, or use errors.Is
-// with the exported variables below for the conditions without detail.
+// Sentinel errors, compared with errors.Is (or ==).
 var (
-	// ErrClosedBeforeRequest: the client closed the connection (or sent nothing) before
-	// a request started; nginx closes silently (and logs at info level).
+	// ErrClosedBeforeRequest: the client closed the connection before sending a
+	// byte of a request; nginx closes silently (and logs at info level).
 	ErrClosedBeforeRequest = errors.New("client closed connection while waiting for request")
+
+	// ErrClientClosedHead: the client closed the connection in the middle of a
+	// request head. nginx logs the request with status 400 and sends nothing.
+	ErrClientClosedHead = &Error{Status: 400, Msg: msgPrematureClose}
 )

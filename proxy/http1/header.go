@@ -13,6 +13,11 @@ type Header struct {
 	Fields []Field
 }
 
+// maxRetainedFields is the header capacity kept for reuse between messages; a head
+// with more fields (up to thousands fit in large_client_header_buffers) gets a
+// fresh slice next time instead of holding the big one.
+const maxRetainedFields = 128
+
 // Len returns the number of fields.
 func (h *Header) Len() int { return len(h.Fields) }
 
@@ -43,6 +48,17 @@ func (h *Header) Count(name string) int {
 	n := 0
 	for i := range h.Fields {
 		if equalFoldString(h.Fields[i].Name, name) {
+			n++
+		}
+	}
+	return n
+}
+
+// countName is Count for a []byte name.
+func (h *Header) countName(name []byte) int {
+	n := 0
+	for i := range h.Fields {
+		if equalFold(h.Fields[i].Name, name) {
 			n++
 		}
 	}

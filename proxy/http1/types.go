@@ -10,7 +10,10 @@ type Request struct {
 	// absolute-form "http://host/p?q", authority-form "host:443" (CONNECT) or "*".
 	Target []byte
 	Path   []byte // raw (not decoded, not normalised) path of the target; "/" for an absolute-form target without one
-	Query  []byte // query string without '?', nil when the target has none
+	// URI is nginx's initial $uri: Path percent-decoded, with "//" merged (unless
+	// Options.NoMergeSlashes) and "." / ".." resolved (see NormalizePath).
+	URI   []byte
+	Query []byte // query string without '?', nil when the target has none
 	// HasQuery tells an empty query ("/p?") from none ("/p").
 	HasQuery bool
 	// Host is the host of an absolute-form target, lowercased (nginx lets it win over
@@ -38,7 +41,27 @@ type Request struct {
 	ConnectionClose bool
 
 	HeadLength int // bytes of the request head: request line, headers and the empty line
+
+	// NeedsNormalization is set when the path has "//", "/.", '%' or '#' (nginx's
+	// complex_uri/quoted_uri): $uri then differs from the raw path.
+	NeedsNormalization bool
+
+	// Parser state between header lines and finish.
+	hostSeen    bool
+	expectSeen  bool
+	clValue     []byte
+	teValue     []byte
+	connection  connectionType
+	connUpgrade bool
 }
+
+type connectionType uint8
+
+const (
+	connDefault connectionType = iota
+	connClose
+	connKeepAlive
+)
 
 // HasBody reports whether a body follows the head (a positive length or chunked).
 func (r *Request) HasBody() bool { return r.Chunked || r.ContentLength > 0 }
@@ -71,6 +94,11 @@ type Response struct {
 	HeadLength int // bytes of the status line, headers and the empty line
 	// Skipped1xx counts interim 1xx responses (other than 101) read and dropped before this one.
 	Skipped1xx int
+	// StatusText is the status line from the code on ("200 OK"): what a proxy sends
+	// after its own "HTTP/1.1 " to pass the upstream status line through.
+	StatusText []byte
+
+	connClose, clSeen, teSeen bool
 }
 
 // HasBody reports whether body bytes follow the head.

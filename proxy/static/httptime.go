@@ -48,14 +48,14 @@ func ParseHTTPTime(value []byte) (sec int64, ok bool) {
 		return a*100 + b, ok1 && ok2
 	}
 
-	fmt := 0
+	form := 0
 	p := 0
 	for ; p < end; p++ {
 		if value[p] == ',' {
 			break
 		}
 		if value[p] == ' ' {
-			fmt = isoc
+			form = isoc
 			break
 		}
 	}
@@ -69,7 +69,7 @@ func ParseHTTPTime(value []byte) (sec int64, ok bool) {
 	}
 
 	var day, year int
-	if fmt != isoc {
+	if form != isoc {
 		d, ok := two(p)
 		if !ok {
 			return 0, false
@@ -81,9 +81,9 @@ func ParseHTTPTime(value []byte) (sec int64, ok bool) {
 			if end-p < 18 {
 				return 0, false
 			}
-			fmt = rfc822
+			form = rfc822
 		case '-':
-			fmt = rfc850
+			form = rfc850
 		default:
 			return 0, false
 		}
@@ -127,12 +127,12 @@ func ParseHTTPTime(value []byte) (sec int64, ok bool) {
 		return 0, false
 	}
 	p += 3
-	if (fmt == rfc822 && at(p) != ' ') || (fmt == rfc850 && at(p) != '-') {
+	if (form == rfc822 && at(p) != ' ') || (form == rfc850 && at(p) != '-') {
 		return 0, false
 	}
 	p++
 
-	switch fmt {
+	switch form {
 	case rfc822:
 		y, ok := four(p)
 		if !ok {
@@ -201,7 +201,7 @@ func ParseHTTPTime(value []byte) (sec int64, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	if fmt == isoc {
+	if form == isoc {
 		p += 2
 		if at(p) != ' ' {
 			return 0, false

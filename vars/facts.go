@@ -35,11 +35,14 @@ type RegistryOptions struct {
 // UpstreamAttempt is one try of one upstream peer, in the order tried.
 type UpstreamAttempt struct {
 	Addr string // "ip:port" of the peer, or the name of a group without live peers
-	// Status is the response status, 0 when no response was received
-	// (rendered as "-"? no: nginx renders 502/504 set by the proxy; see Status docs).
-	Status        int
-	ConnectTime   time.Duration // -1 when the connection was never established
-	HeaderTime    time.Duration // -1 when no response head was received
+	// Status is the upstream's response status; 0 (rendered "-") when no
+	// response head arrived. nginx records 502/504 for a failed attempt:
+	// the proxy sets that itself.
+	Status int
+	// Timings render with millisecond precision; a negative value renders as
+	// "-" (connect never completed, no response head), as nginx's -1.
+	ConnectTime   time.Duration
+	HeaderTime    time.Duration
 	ResponseTime  time.Duration
 	BytesSent     int64
 	BytesReceived int64
@@ -54,17 +57,25 @@ type UpstreamAttempt struct {
 // Response holds what has been sent to the client so far.
 type Response struct {
 	Status int
-	// Header is the response header as sent ($sent_http_NAME).
+	// Header is the response header as written on the wire, including the
+	// fields the proxy generates (Content-Length, Transfer-Encoding,
+	// Location, Last-Modified, ...): $sent_http_NAME reads it. Connection is
+	// computed from Status and KeepAlive instead.
 	Header *http1.Header
 	// HeaderBytes is the size of the status line and headers sent.
 	HeaderBytes int64
 	// BytesSent counts every byte written to the client for this request.
 	BytesSent int64
+	// KeepAlive tells whether the connection stays open after this response
+	// ($sent_http_connection).
+	KeepAlive bool
 }
 
 // Facts are what the proxy knows about a request; it fills them before
-// evaluating anything. Variables derived from mutable facts (URI, Args,
-// Response, Upstream) are never cached, as in nginx.
+// evaluating anything (Request.SetClient sets Client, URI and Args).
+// Variables derived from mutable facts (URI, Args, Response, Upstream,
+// DocumentRoot) are never cached, as in nginx; the others are computed once
+// per request, so set their facts before the first evaluation.
 type Facts struct {
 	Client     *http1.Request
 	RemoteAddr netip.AddrPort
@@ -87,9 +98,17 @@ type Facts struct {
 	// RequestLength is the bytes read of this request (head and body).
 	RequestLength int64
 	// ProxyHost and ProxyPort are $proxy_host/$proxy_port of the current
-	// proxy_pass.
+	// proxy_pass: the upstream name or host as written in the URL, with
+	// ":port" in ProxyHost only when the port is not the scheme's default
+	// ("backend", "10.0.0.1:8080"), and the port as a string ("80").
 	ProxyHost string
 	ProxyPort string
+	// RequestFilename is $request_filename when the proxy knows it (alias);
+	// empty means $document_root$uri.
+	RequestFilename string
+	// LimitRate is $limit_rate in bytes per second; "set $limit_rate" changes it.
+	LimitRate int64
 	Response  Response
-	Upstream  []UpstreamAttempt
+	// Upstream lists the upstream attempts in the order tried.
+	Upstream []UpstreamAttempt
 }

@@ -1,0 +1,136 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// cannedBackend answers every request head with one fixed response, as
+// fast as it can: the benchmark then measures the proxy.
+type cannedBackend struct {
+	ln   net.Listener
+	resp []byte
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	open map[net.Conn]bool
+}
+
+func startCannedBackend(tb testing.TB, body string) *cannedBackend {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b := &cannedBackend{ln: ln, open: map[net.Conn]bool{},
+		resp: []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.open[c] = true
+			b.mu.Unlock()
+			b.wg.Add(1)
+			go func() {
+				defer b.wg.Done()
+				defer c.Close()
+				buf := make([]byte, 8192)
+				have := 0
+				for {
+					n, err := c.Read(buf[have:])
+					if err != nil {
+						return
+					}
+					have += n
+					for {
+						i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
+						if i < 0 {
+							break
+						}
+						if _, err := c.Write(b.resp); err != nil {
+							return
+						}
+						copy(buf, buf[i+4:have])
+						have -= i + 4
+					}
+				}
+			}()
+		}
+	}()
+	tb.Cleanup(func() {
+		ln.Close()
+		b.mu.Lock()
+		for c := range b.open {
+			c.Close()
+		}
+		b.mu.Unlock()
+		b.wg.Wait()
+	})
+	return b
+}
+
+// BenchmarkProxiedRequest is one keep-alive client request through the
+// proxy to a keep-alive upstream (the raw proxy case of make bench, in
+// process). Allocations per request are the number to watch.
+func BenchmarkProxiedRequest(b *testing.B) {
+	be := startCannedBackend(b, string(bytes.Repeat([]byte("x"), 100)))
+	tp := startProxy(b, `
+access_log off;
+keepalive_requests 100000000;
+upstream be { server `+be.ln.Addr().String()+`; keepalive 64; }
+server {
+    listen 127.0.0.1:0;
+    location / {
+        proxy_pass http://be;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+    }
+}`, nil)
+	c, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte("GET /bench HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if err := readBenchResponse(br); err != nil {
+			b.Fatalf("%v\n%s", err, tp.errorLog())
+		}
+	}
+}
+
+// readBenchResponse reads one response with a Content-Length.
+func readBenchResponse(br *bufio.Reader) error {
+	n := -1
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if bytes.HasPrefix(line, []byte("Content-Length: ")) {
+			n, _ = strconv.Atoi(string(bytes.TrimSpace(line[len("Content-Length: "):])))
+		}
+	}
+	if n < 0 {
+		return io.ErrUnexpectedEOF
+	}
+	_, err := br.Discard(n)
+	return err
+}

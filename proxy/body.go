@@ -1,0 +1,252 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"sliceproxy/proxy/http1"
+	"sliceproxy/upstream"
+)
+
+// Request bodies up to these sizes are read completely before the upstream
+// is contacted (nginx's proxy_request_buffering on spools them to memory or
+// a temporary file): one writev sends head and body, and a retry can replay
+// them. Larger bodies stream and can only be replayed while none of them has
+// been read.
+const (
+	memBodyLimitBuffered = 1 << 20
+	memBodyLimitStreamed = 64 << 10
+)
+
+var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// prepareUpstreamBody decides how the body goes upstream and, when it is
+// buffered, reads it. It answers the client itself (413, 400, 408) and
+// returns false when the body cannot be read.
+func (st *reqState) prepareUpstreamBody() (upstreamBody, bool) {
+	req := st.req
+	if !req.HasBody() {
+		return upstreamBody{length: req.ContentLength}, true
+	}
+	if !st.conf.passReqBody {
+		if !st.discardBody() {
+			st.keepAlive = false
+		}
+		return upstreamBody{length: -1}, true
+	}
+	st.sendContinue()
+	st.cbody.ResetForRequest(st.c.rd, req)
+	limit := int64(memBodyLimitStreamed)
+	if st.conf.requestBuffering {
+		limit = memBodyLimitBuffered
+	}
+	mustBuffer := req.Chunked && !st.conf.httpVersion11 // an HTTP/1.0 upstream needs a length
+	if (req.ContentLength >= 0 && req.ContentLength <= limit) || (req.Chunked && st.conf.requestBuffering) || mustBuffer {
+		max := st.conf.clientMaxBodySize
+		if max == 0 {
+			max = 1 << 62
+		}
+		if !st.readBodyToMemory(max) {
+			return upstreamBody{}, false
+		}
+		return upstreamBody{length: int64(len(st.body.buffered))}, true
+	}
+	if req.Chunked {
+		return upstreamBody{length: -1, chunked: true}, true
+	}
+	return upstreamBody{length: req.ContentLength}, true
+}
+
+// sendContinue answers "Expect: 100-continue" before the body is read, as
+// nginx does when it starts reading a body.
+func (st *reqState) sendContinue() {
+	if !st.req.Expect100 || st.body.continueSent || st.c.rd.Buffered() > 0 {
+		return
+	}
+	st.body.continueSent = true
+	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
+	_, _ = st.c.bw.Write(continueLine)
+	_ = st.c.bw.Flush()
+}
+
+// readBodyToMemory reads the whole client body into st.body.buffered.
+func (st *reqState) readBodyToMemory(max int64) bool {
+	buf := st.body.buffered[:0]
+	for {
+		if len(buf) == cap(buf) {
+			nb := make([]byte, len(buf), max64(4096, int64(2*cap(buf))))
+			copy(nb, buf)
+			buf = nb
+		}
+		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		n, err := st.cbody.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		st.body.consumed = true
+		if int64(len(buf)) > max {
+			st.body.buffered = buf[:0]
+			st.logError(LevelError, "client intended to send too large chunked body: "+itoa(len(buf))+" bytes", "")
+			st.keepAlive = false
+			st.finalize(413)
+			return false
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			st.body.buffered = buf[:0]
+			st.clientBodyError(err)
+			return false
+		}
+	}
+	st.body.buffered = buf
+	st.body.isBuffered = true
+	st.body.done = true
+	st.vr.RequestLength = int64(st.req.HeadLength) + st.cbody.Consumed()
+	return true
+}
+
+func max64(a, b int64) int {
+	if a > b {
+		return int(a)
+	}
+	return int(b)
+}
+
+// clientBodyError answers a failure to read the client's body: 408 after a
+// timeout (nginx logs it and closes), 400 for bad framing, nothing when the
+// client went away.
+func (st *reqState) clientBodyError(err error) {
+	st.keepAlive = false
+	switch {
+	case isTimeout(err):
+		st.logError(LevelInfo, "client timed out (110: Connection timed out) while reading client request body", "")
+		st.status = 408
+		st.headerSent = true // nginx sends nothing, it only logs 408
+	case http1.StatusOf(err) != 0:
+		st.logError(LevelInfo, err.Error(), "")
+		st.finalize(http1.StatusOf(err))
+	default:
+		st.logError(LevelInfo, "client prematurely closed connection while reading client request body", "")
+		st.status = 400
+		st.headerSent = true
+	}
+}
+
+// discardBody reads and drops the client's body, so that the connection
+// can carry the next request. It reports false when that failed.
+func (st *reqState) discardBody() bool {
+	if st.body.done {
+		return true
+	}
+	if st.body.consumed && !st.body.isBuffered {
+		return false
+	}
+	st.cbody.ResetForRequest(st.c.rd, st.req)
+	buf := st.buffer()
+	for {
+		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		_, err := st.cbody.Read(buf)
+		if err == io.EOF {
+			st.body.done = true
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// bodyReplayable reports whether the request can be sent again.
+func (st *reqState) bodyReplayable() bool {
+	if !st.req.HasBody() || !st.conf.passReqBody || st.body.isBuffered {
+		return true
+	}
+	return !st.body.consumed
+}
+
+// writeDeadline is the client write deadline (send_timeout).
+func (st *reqState) writeDeadline() time.Time {
+	d := 60 * time.Second
+	if st.conf != nil {
+		d = st.conf.sendTimeout
+	}
+	return time.Now().Add(d)
+}
+
+// sendRequest writes the request head and body to the upstream.
+func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptResult {
+	_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
+	st.sentUpstream = 0
+	raw := conn.Conn // the *net.TCPConn: net.Buffers then uses one writev
+	if st.body.isBuffered || !st.req.HasBody() || !st.conf.passReqBody {
+		var n int64
+		var err error
+		if len(st.body.buffered) > 0 && st.body.isBuffered && st.conf.passReqBody {
+			bufs := net.Buffers{st.upHead, st.body.buffered}
+			n, err = bufs.WriteTo(raw)
+		} else {
+			var m int
+			m, err = raw.Write(st.upHead)
+			n = int64(m)
+		}
+		st.sentUpstream = n
+		if err != nil {
+			return st.sendFailure(err, n > 0)
+		}
+		return attemptResult{}
+	}
+	// Streaming body.
+	m, err := raw.Write(st.upHead)
+	st.sentUpstream = int64(m)
+	if err != nil {
+		return st.sendFailure(err, m > 0)
+	}
+	st.body.consumed = true
+	var dst io.Writer = raw
+	if body.chunked {
+		st.chunked.Reset(raw)
+		dst = &st.chunked
+	}
+	buf := st.buffer()
+	for {
+		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		n, rerr := st.cbody.Read(buf)
+		if n > 0 {
+			_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
+			w, werr := dst.Write(buf[:n])
+			st.sentUpstream += int64(w)
+			if werr != nil {
+				return st.sendFailure(werr, true)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return attemptResult{kind: failClient, err: rerr, requestSent: true}
+		}
+	}
+	if body.chunked {
+		if err := st.chunked.Close(&st.cbody.Trailer); err != nil {
+			return st.sendFailure(err, true)
+		}
+	}
+	st.body.done = true
+	st.vr.RequestLength = int64(st.req.HeadLength) + st.cbody.Consumed()
+	return attemptResult{}
+}
+
+func (st *reqState) sendFailure(err error, sent bool) attemptResult {
+	res := attemptResult{kind: failError, err: err, requestSent: sent}
+	if isTimeout(err) {
+		res.kind = failTimeout
+		res.msg = "upstream timed out (110: Connection timed out) while sending request to upstream"
+	} else if errors.Is(err, net.ErrClosed) {
+		res.msg = "upstream connection closed while sending request to upstream"
+	} else {
+		res.msg = "writev() failed (" + errnoText(err) + ") while sending request to upstream"
+	}
+	return res
+}

@@ -1,0 +1,255 @@
+package proxy
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"sliceproxy/proxy/http1"
+)
+
+// clientWriteBuffer is the size of the buffered writer to a client: a
+// response head and a typical small body leave in one write.
+const clientWriteBuffer = 8 << 10
+
+// clientConn is one client connection and the state reused by every request
+// on it: the request reader and head, the writer, the upstream reader and the
+// per-request context. Nothing here is shared with other goroutines except
+// the idle flag and the socket (which Server may close).
+type clientConn struct {
+	srv    *Server
+	nc     net.Conn
+	lkey   string // listener the connection came from
+	serial uint64
+	remote netip.AddrPort
+	local  netip.AddrPort
+	tls    bool
+	sni    string
+	// pipe marks the in-memory connection of one HTTP/2 stream: TLS is
+	// already done and it holds no worker_connections slot.
+	pipe bool
+
+	rd  *http1.Reader
+	bw  *bufio.Writer
+	req http1.Request
+
+	// idle is 1 while the connection waits for the next request: the only
+	// time Server may close it without cutting a request.
+	idle atomic.Int32
+
+	requests int
+	st       reqState
+}
+
+func (s *Server) newClientConn(nc net.Conn, l *boundListener) *clientConn {
+	c := &clientConn{
+		srv:    s,
+		nc:     nc,
+		lkey:   l.key,
+		serial: s.serial.Add(1),
+	}
+	c.remote = addrPortOf(nc.RemoteAddr())
+	c.local = addrPortOf(nc.LocalAddr())
+	if !s.track(c) {
+		_ = nc.Close()
+		if s.connSem != nil {
+			<-s.connSem
+		}
+		return nil
+	}
+	return c
+}
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	switch v := a.(type) {
+	case *net.TCPAddr:
+		return v.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// closeIfIdle closes the connection when it is waiting for a request.
+func (c *clientConn) closeIfIdle() {
+	if c.idle.CompareAndSwap(1, 2) {
+		_ = c.nc.Close()
+	}
+}
+
+// serve runs the request loop of the connection until it closes.
+func (c *clientConn) serve() {
+	defer func() {
+		_ = c.nc.Close()
+		c.st.releaseBuffers()
+		c.srv.untrack(c)
+	}()
+	rt := c.srv.acquireRuntime()
+	if rt == nil {
+		return
+	}
+	sock := rt.socket(c.lkey, c.local)
+	if sock == nil {
+		rt.release()
+		return
+	}
+	def := rt.servers[sock.servers.Default()]
+	if sock.tls != nil && !c.pipe {
+		if !c.handshake(sock, def) {
+			rt.release()
+			return
+		}
+	}
+	opts := def.readerOptions()
+	opts.Buffers = c.srv.bufs
+	c.rd = http1.NewReader(c.nc, opts)
+	c.bw = bufio.NewWriterSize(c.nc, clientWriteBuffer)
+	headerTimeout := def.headerTimeout
+	keepaliveTimeout := def.conf.keepaliveTimeout
+	rt.release()
+
+	for {
+		// The first request waits client_header_timeout; the following ones
+		// keepalive_timeout (nginx then switches to client_header_timeout at
+		// the first byte; a whole head arriving slower than keepalive_timeout
+		// is the only difference).
+		wait := headerTimeout
+		if c.requests > 0 {
+			wait = keepaliveTimeout
+			c.rd.Release() // no buffer memory held by idle keep-alive clients
+		}
+		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+		if !c.idle.CompareAndSwap(0, 1) {
+			return
+		}
+		err := c.rd.ReadRequest(&c.req)
+		if !c.idle.CompareAndSwap(1, 0) {
+			return // closed by a reload or a graceful shutdown
+		}
+		rt = c.srv.acquireRuntime()
+		if rt == nil {
+			return
+		}
+		if err != nil {
+			c.requestError(rt, err)
+			rt.release()
+			return
+		}
+		c.requests++
+		keep := c.handle(rt)
+		rt.release()
+		if !keep || c.srv.closing.Load() {
+			return
+		}
+		headerTimeout = c.st.srv.headerTimeout
+		keepaliveTimeout = c.st.conf.keepaliveTimeout
+	}
+}
+
+// handshake runs the TLS handshake under client_header_timeout.
+func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
+	tc := tls.Server(c.nc, sock.tls)
+	_ = tc.SetDeadline(time.Now().Add(def.headerTimeout))
+	if err := tc.Handshake(); err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
+			c.srv.logRuntime(LevelInfo, c.serial, "SSL_do_handshake() failed ("+err.Error()+") while SSL handshaking, client: "+c.remote.Addr().String())
+		}
+		return false
+	}
+	_ = tc.SetDeadline(time.Time{})
+	c.nc = tc
+	c.tls = true
+	c.sni = tc.ConnectionState().ServerName
+	if isH2(tc) {
+		c.serveH2(tc)
+		return false
+	}
+	return true
+}
+
+// requestError answers a request head that could not be parsed, as nginx
+// does: with the status of the error (none for I/O errors and timeouts) and
+// "Connection: close".
+func (c *clientConn) requestError(rt *Runtime, err error) {
+	if errors.Is(err, http1.ErrClosedBeforeRequest) || errors.Is(err, io.EOF) {
+		return
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if c.requests == 0 || c.rd.Buffered() > 0 {
+			// nginx: client timed out while reading client request headers,
+			// closes without a response (the 408 is only logged).
+			rt.errorLog.Log(LevelInfo, c.serial, "client timed out (110: Connection timed out) while reading client request headers, client: "+c.remote.Addr().String())
+		}
+		return
+	}
+	status := http1.StatusOf(err)
+	if status == 0 {
+		return
+	}
+	rt.errorLog.Log(LevelInfo, c.serial, err.Error()+", client: "+c.remote.Addr().String())
+	st := &c.st
+	st.begin(c, rt)
+	st.keepAlive = false
+	st.body.done = true // never read a body after a broken head
+	st.sendOwn(status)
+	st.finish()
+}
+
+// socket finds the socket configuration of a connection: the specific
+// address it was made to when a wildcard socket serves several.
+func (rt *Runtime) socket(lkey string, local netip.AddrPort) *socketConf {
+	for _, s := range rt.sockets {
+		if listenKey(s.network, s.addr) != lkey {
+			continue
+		}
+		if s.specific != nil && local.IsValid() {
+			if r, ok := s.specific[local.String()]; ok {
+				cp := *s
+				cp.servers = r
+				return &cp
+			}
+		}
+		return s
+	}
+	return nil
+}
+
+// acquireRuntime returns the current runtime with a reference held, or nil
+// when the server is closed.
+func (s *Server) acquireRuntime() *Runtime {
+	for {
+		rt := s.rt.Load()
+		if rt == nil {
+			return nil
+		}
+		if rt.tryAcquire() {
+			if s.rt.Load() == rt {
+				return rt
+			}
+			rt.release()
+		}
+	}
+}
+
+// logRuntime writes to the current runtime's error log.
+func (s *Server) logRuntime(level Level, conn uint64, msg string) {
+	if rt := s.acquireRuntime(); rt != nil {
+		rt.errorLog.Log(level, conn, msg)
+		rt.release()
+	}
+}
+
+// readerOptions are the request reader's limits from the server's
+// large_client_header_buffers.
+func (s *serverConf) readerOptions() http1.Options {
+	o := http1.DefaultOptions()
+	if s.headerBufs.n > 0 {
+		o.LargeHeaderBuffers = s.headerBufs.n
+		o.LargeHeaderBufferSize = s.headerBufs.size
+	}
+	return o
+}

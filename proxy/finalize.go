@@ -1,0 +1,147 @@
+package proxy
+
+import (
+	"sliceproxy/proxy/http1"
+	"sliceproxy/proxy/rewrite"
+)
+
+// finalize ends the request with one of nginx's own statuses: an error_page
+// for it when the location has one (once per request, as with
+// recursive_error_pages off), else the built-in page.
+func (st *reqState) finalize(status int) {
+	st.finalizeWith(status, nil)
+}
+
+// finalizeWith is finalize with extra header fields from the static handler
+// (Location of a directory redirect, Content-Range of a 416).
+func (st *reqState) finalizeWith(status int, extra *http1.Header) {
+	if st.headerSent {
+		st.keepAlive = false
+		return
+	}
+	if status == 444 {
+		// nginx's "close the connection without a response".
+		st.status = 444
+		st.headerSent = true
+		st.keepAlive = false
+		return
+	}
+	if status == 499 {
+		st.status = 499
+		st.headerSent = true
+		st.keepAlive = false
+		return
+	}
+	if ep := st.errorPageFor(status); ep != nil && !st.errorPaged {
+		st.errorPaged = true
+		if st.runErrorPage(ep, status) {
+			return
+		}
+	}
+	if extra != nil {
+		if loc, ok := extra.Get("Location"); ok && status >= 300 && status < 400 {
+			st.redirect(status, loc)
+			return
+		}
+	}
+	st.sendOwn(status)
+}
+
+// errorPageFor returns the error_page of the current level for status.
+func (st *reqState) errorPageFor(status int) *rewrite.ErrorPage {
+	if st.conf == nil {
+		return nil
+	}
+	return st.conf.errorPages.Lookup(status)
+}
+
+// runErrorPage performs an error_page (ngx_http_send_error_page): an
+// internal redirect to a URI (the method becomes GET unless it is HEAD), a
+// named location, or a redirect to a URL. It reports false when the page
+// could not be used.
+func (st *reqState) runErrorPage(ep *rewrite.ErrorPage, status int) bool {
+	t := ep.Target(st.vr)
+	switch t.Kind {
+	case rewrite.ExternalRedirect:
+		loc := append(st.redirBuf[:0], t.URI...)
+		st.redirBuf = loc
+		st.redirect(t.Status, loc)
+		return true
+	}
+	switch t.Status {
+	case -1:
+		st.forceStatus = status
+	case 0:
+		st.forceStatus = 0
+	default:
+		st.forceStatus = t.Status
+	}
+	if !st.isHead() {
+		st.req.Method = methodGET
+	}
+	if t.Kind == rewrite.NamedLocation {
+		st.namedLocation(t.URI)
+		return true
+	}
+	st.vr.URI = append(st.vr.URI[:0:0], t.URI...)
+	st.vr.Args = nil
+	if t.HasArgs {
+		st.vr.Args = []byte(t.Args)
+	}
+	if !st.internalRedirect() {
+		return true
+	}
+	st.findLocation()
+	return true
+}
+
+// methodGET replaces the method of a request sent to an error page.
+var methodGET = []byte("GET")
+
+// effectiveStatus is the status to send: an error_page's status overrides
+// the one of the page it shows.
+func (st *reqState) effectiveStatus(status int) int {
+	if st.forceStatus != 0 {
+		return st.forceStatus
+	}
+	return status
+}
+
+// redirect sends a redirect made here (return 301 URL, rewrite redirect,
+// the directory slash, error_page URL). A relative location becomes
+// absolute as nginx's header filter makes it (absolute_redirect on):
+// scheme, the request's host, and the port unless it is the default.
+func (st *reqState) redirect(status int, location []byte) {
+	if len(location) > 0 && location[0] == '/' {
+		location = st.absoluteLocation(location)
+	}
+	var page [1024]byte
+	body := http1.AppendErrorPage(page[:0], status, serverTag, false)
+	ctype := ""
+	if len(body) > 0 {
+		ctype = "text/html"
+	}
+	st.sendResponse(status, ctype, body, location)
+}
+
+// absoluteLocation prefixes a relative Location with scheme://host[:port].
+func (st *reqState) absoluteLocation(rel []byte) []byte {
+	b := make([]byte, 0, len(rel)+64)
+	scheme, def := "http://", uint16(80)
+	if st.c.tls {
+		scheme, def = "https://", 443
+	}
+	b = append(b, scheme...)
+	if len(st.hostBuf) > 0 {
+		b = append(b, st.hostBuf...)
+	} else if st.srv != nil && st.srv.primaryName != "" {
+		b = append(b, st.srv.primaryName...)
+	} else if st.c.local.IsValid() {
+		b = append(b, st.c.local.Addr().Unmap().String()...)
+	}
+	if p := st.c.local.Port(); p != 0 && p != def {
+		b = append(b, ':')
+		b = appendInt(b, int64(p))
+	}
+	return append(b, rel...)
+}

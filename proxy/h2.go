@@ -1,0 +1,160 @@
+package proxy
+
+import (
+	"bufio"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http2"
+)
+
+// HTTP/2 to clients. golang.org/x/net/http2 speaks the protocol; every
+// stream is turned into an HTTP/1.1 request on an in-memory pipe served by
+// the ordinary request loop, so routing, rewrites, static files, proxying
+// and logging behave exactly as for HTTP/1.1. The adapter costs a copy per
+// stream; the HTTP/1.1 path, which carries the proxied traffic of an
+// mpm-itk front end, does not go through it.
+
+// serveH2 serves an HTTP/2 connection negotiated by ALPN.
+func (c *clientConn) serveH2(tc *tls.Conn) {
+	srv := &http2.Server{}
+	srv.ServeConn(tc, &http2.ServeConnOpts{Handler: h2Handler{c: c}})
+}
+
+// h2Handler adapts one stream into the HTTP/1.1 loop.
+type h2Handler struct{ c *clientConn }
+
+// h2HopByHop are the HTTP/1.1 connection headers an HTTP/2 response must
+// not carry.
+var h2HopByHop = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
+	"Upgrade": true, "Proxy-Connection": true,
+}
+
+func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	parent := h.c
+	front, back := net.Pipe()
+	pc := &clientConn{
+		srv:    parent.srv,
+		nc:     back,
+		lkey:   parent.lkey,
+		serial: parent.srv.serial.Add(1),
+		remote: parent.remote,
+		local:  parent.local,
+		tls:    true,
+		sni:    parent.sni,
+		pipe:   true,
+	}
+	if !parent.srv.track(pc) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pc.serve()
+	}()
+	defer func() {
+		front.Close()
+		<-done
+	}()
+
+	// The request, in HTTP/1.1 form.
+	go func() {
+		bw := bufio.NewWriter(front)
+		bw.WriteString(r.Method + " " + r.URL.RequestURI() + " HTTP/1.1\r\nHost: " + r.Host + "\r\n")
+		for name, values := range r.Header {
+			if h2HopByHop[name] || name == "Host" || name == "Content-Length" {
+				continue
+			}
+			for _, v := range values {
+				bw.WriteString(name + ": " + v + "\r\n")
+			}
+		}
+		chunked := false
+		switch {
+		case r.ContentLength > 0:
+			bw.WriteString("Content-Length: " + strconv.FormatInt(r.ContentLength, 10) + "\r\n")
+		case r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody:
+			bw.WriteString("Transfer-Encoding: chunked\r\n")
+			chunked = true
+		}
+		bw.WriteString("Connection: close\r\n\r\n")
+		if r.Body != nil {
+			var dst io.Writer = bw
+			if chunked {
+				dst = &chunkWriter{w: bw}
+			}
+			_, _ = io.Copy(dst, r.Body)
+			if chunked {
+				bw.WriteString("0\r\n\r\n")
+			}
+		}
+		_ = bw.Flush()
+	}()
+
+	resp, err := http.ReadResponse(bufio.NewReader(front), r)
+	if err != nil {
+		// The loop closed without an answer (444, client errors).
+		panic(http.ErrAbortHandler)
+	}
+	defer resp.Body.Close()
+	for name, values := range resp.Header {
+		if h2HopByHop[name] {
+			continue
+		}
+		for _, v := range values {
+			w.Header().Add(name, v)
+		}
+	}
+	if resp.ContentLength >= 0 && r.Method != http.MethodHead {
+		w.Header().Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
+	}
+	w.WriteHeader(resp.StatusCode)
+	fl, _ := w.(http.Flusher)
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if fl != nil {
+				fl.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// chunkWriter frames writes as HTTP/1.1 chunks.
+type chunkWriter struct{ w *bufio.Writer }
+
+func (cw *chunkWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	cw.w.WriteString(strconv.FormatInt(int64(len(p)), 16) + "\r\n")
+	cw.w.Write(p)
+	_, err := cw.w.WriteString("\r\n")
+	return len(p), err
+}
+
+// alpnProtocols are the protocols an ssl listen offers.
+func alpnProtocols(http2 bool) []string {
+	if http2 {
+		return []string{"h2", "http/1.1"}
+	}
+	return []string{"http/1.1"}
+}
+
+// isH2 reports whether ALPN chose HTTP/2.
+func isH2(tc *tls.Conn) bool {
+	return strings.EqualFold(tc.ConnectionState().NegotiatedProtocol, "h2")
+}

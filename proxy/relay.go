@@ -1,0 +1,282 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"sliceproxy/proxy/http1"
+	"sliceproxy/upstream"
+)
+
+// relay sends the upstream's response (head in st.resp) to the client and
+// gives the connection back to the pool with what happened on the wire.
+func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, limit int) {
+	resp := &st.resp
+	conf := st.conf
+	att := &st.attempts[len(st.attempts)-1]
+	if resp.Status == 101 {
+		st.tunnel(conn)
+		return
+	}
+	if conf.interceptErrors && resp.Status >= 300 && st.errorPageFor(resp.Status) != nil {
+		// proxy_intercept_errors: the upstream's body is dropped and the
+		// error_page answers instead.
+		conn.Close()
+		st.finalize(resp.Status)
+		return
+	}
+
+	chunkOut := st.buildRelayHead()
+	w := st.w()
+	c := st.c
+	_ = c.nc.SetWriteDeadline(st.writeDeadline())
+	n, werr := w.Write(st.head)
+	st.vr.Response.HeaderBytes = int64(n)
+	st.vr.Response.BytesSent = int64(n)
+	st.headerSent = true
+
+	br := &st.ubody
+	br.ResetForResponse(st.urd, resp)
+	var dst io.Writer = w
+	if chunkOut {
+		st.chunked.Reset(w)
+		dst = &st.chunked
+	}
+	clientOK := werr == nil
+	var upErr error
+	buf := st.buffer()
+	lastDeadline := time.Now()
+	_ = conn.SetReadDeadline(lastDeadline.Add(conf.readTimeout))
+	for !br.Done() {
+		if st.urd.Buffered() == 0 {
+			// The next read waits for the network: what we have goes out
+			// first (proxy_buffering off semantics, and on is no worse).
+			if clientOK {
+				if err := w.Flush(); err != nil {
+					clientOK = false
+					werr = err
+				}
+			}
+			if now := time.Now(); now.Sub(lastDeadline) > time.Second {
+				lastDeadline = now
+				_ = conn.SetReadDeadline(now.Add(conf.readTimeout))
+				if clientOK {
+					_ = c.nc.SetWriteDeadline(now.Add(conf.sendTimeout))
+				}
+			}
+		}
+		m, err := br.Read(buf)
+		if m > 0 && clientOK {
+			if _, err := dst.Write(buf[:m]); err != nil {
+				clientOK = false
+				werr = err
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			upErr = err
+			break
+		}
+		if !clientOK && !conf.ignoreClientAbort {
+			break
+		}
+	}
+	complete := br.Done() && st.urd.Buffered() == 0
+	att.BytesReceived = st.urd.BytesRead()
+	att.ResponseTime = time.Since(st.start)
+
+	// The connection goes back before the last bytes reach the client.
+	outcome := upstream.Outcome{
+		Err:               upErr,
+		ResponseComplete:  complete,
+		UpstreamKeepAlive: resp.KeepAlive,
+		RequestBodySent:   st.body.done || st.body.isBuffered || !st.req.HasBody() || !conf.passReqBody,
+		KeepAliveTimeout:  resp.KeepAliveTimeout,
+		KeepAliveMax:      resp.KeepAliveMax,
+		Key:               key,
+		Limit:             limit,
+	}
+	if resp.KeepAliveMaxSet && resp.KeepAliveMax == 0 {
+		outcome.UpstreamKeepAlive = false
+	}
+	if !br.Done() && upErr == nil {
+		outcome.Err = errResponseAbandoned
+	}
+	_ = conn.SetDeadline(time.Time{})
+	_ = g.Pool.Put(conn, outcome)
+
+	if upErr != nil {
+		msg := "upstream prematurely closed connection while reading upstream"
+		if isTimeout(upErr) {
+			msg = "upstream timed out (110: Connection timed out) while reading upstream"
+		} else if http1.StatusOf(upErr) != 0 {
+			var he *http1.Error
+			if errors.As(upErr, &he) {
+				msg = he.Msg + " while reading upstream"
+			}
+		}
+		st.logError(LevelError, msg, "http://"+conn.Peer.Name+string(st.upstreamPath()))
+		// The client cannot learn the body is cut short except by the
+		// connection closing (nginx does the same).
+		st.keepAlive = false
+	}
+	if clientOK && upErr == nil {
+		if chunkOut {
+			if err := st.chunked.Close(&br.Trailer); err != nil {
+				clientOK = false
+			}
+		}
+		if clientOK {
+			if err := w.Flush(); err != nil {
+				clientOK = false
+			}
+		}
+	}
+	if !clientOK {
+		st.keepAlive = false
+		if st.status == 0 {
+			st.status = resp.Status
+		}
+	}
+	st.vr.Response.BytesSent += br.PayloadRead()
+}
+
+var errResponseAbandoned = errors.New("response not read to its end")
+
+// Header names a proxy never forwards from an upstream response: they
+// describe the upstream connection, not the response.
+var hopByHop = []string{"Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer"}
+
+// hiddenByDefault are proxy_hide_header's defaults (besides X-Accel-*).
+var hiddenByDefault = []string{"Date", "Server", "X-Pad"}
+
+// buildRelayHead builds the client response head from st.resp into
+// st.head and st.sentHdr; it reports whether the body must be chunked.
+func (st *reqState) buildRelayHead() bool {
+	resp := &st.resp
+	conf := st.conf
+	hdr := &st.sentHdr
+	hdr.Reset()
+	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
+	st.redirBuf = st.redirBuf[:0]
+	// nginx adds its own Server and Date unless the upstream's pass
+	// (proxy_pass_header) and are present.
+	if !isOneOf(hServer, conf.passHeaders) || !resp.Header.Has("Server") {
+		hdr.Add(hServer, hServerTag)
+	}
+	if !isOneOf(hDate, conf.passHeaders) || !resp.Header.Has("Date") {
+		hdr.Add(hDate, st.dateBuf)
+	}
+	upgrade := resp.Status == 101
+	for i := range resp.Header.Fields {
+		f := &resp.Header.Fields[i]
+		if !upgrade || !equalFoldString(f.Name, "Upgrade") {
+			if isOneOf(f.Name, hopByHop) {
+				continue
+			}
+		}
+		if st.hidden(f.Name) || !isToken(f.Name) {
+			// A name that is not an HTTP token would make our response
+			// malformed; such a line is dropped, never forwarded.
+			continue
+		}
+		v := f.Value
+		if conf.redirect.mode != redirectOff && (equalFoldString(f.Name, "Location") || equalFoldString(f.Name, "Refresh")) {
+			v = st.rewriteRedirect(f.Name, v)
+		}
+		hdr.Add(f.Name, v)
+	}
+	chunkOut := false
+	noBody := resp.NoBody || st.isHead()
+	if !noBody && resp.ContentLength < 0 && !upgrade {
+		if st.req.ProtoMajor == 1 && st.req.ProtoMinor >= 1 {
+			hdr.Add(hTransferEnc, hChunked)
+			chunkOut = true
+		} else {
+			st.keepAlive = false // the end of the body is the end of the connection
+		}
+	}
+	if conf.static != nil {
+		conf.static.FilterHeaders(st.vr, resp.Status, -1, hdr)
+	}
+	status := st.effectiveStatus(resp.Status)
+	st.status = status
+	st.vr.Response.Status = status
+	st.vr.Response.Header = hdr
+	var h []byte
+	if status != resp.Status {
+		h = http1.AppendStatusLine(st.head[:0], status)
+	} else {
+		h = http1.AppendUpstreamStatusLine(st.head[:0], resp)
+	}
+	h = http1.AppendHeader(h, hdr)
+	if upgrade {
+		h = append(h, "Connection: upgrade\r\n"...)
+	} else {
+		h = st.appendConnection(h)
+	}
+	h = append(h, "\r\n"...)
+	st.head = h
+	return chunkOut
+}
+
+// hidden applies proxy_hide_header and proxy_pass_header.
+func (st *reqState) hidden(name []byte) bool {
+	conf := st.conf
+	if isOneOf(name, conf.hideHeaders) {
+		return true
+	}
+	if isOneOf(name, hiddenByDefault) || hasPrefixFold(name, "X-Accel-") {
+		return !isOneOf(name, conf.passHeaders)
+	}
+	return false
+}
+
+func isOneOf(name []byte, list []string) bool {
+	for _, s := range list {
+		if equalFoldString(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldString(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && equalFoldString(b[:len(prefix)], prefix)
+}
+
+// isToken reports whether b is a non-empty RFC 9110 token.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+		switch c {
+		case '"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}':
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,216 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"strconv"
+	"sync"
+	"time"
+
+	"sliceproxy/proxy/http1"
+	"sliceproxy/proxy/static"
+	"sliceproxy/vars"
+)
+
+// reqState is one request in flight on a client connection. It lives in the
+// clientConn and is reset, not reallocated, for every request, so its
+// buffers (upstream head, copy buffer, attempts) are reused.
+type reqState struct {
+	c   *clientConn
+	rt  *Runtime
+	req *http1.Request
+	vr  *vars.Request
+	// vrReg is the registry vr was made for: a reload needs a new one.
+	vrReg *vars.Registry
+
+	srv  *serverConf
+	loc  *locationConf
+	conf *locConf
+
+	start time.Time
+
+	// keepAlive: the client connection may carry another request.
+	keepAlive bool
+	// headerSent: the response head went out; an error now can only close.
+	headerSent bool
+	// status is the response status as logged ($status).
+	status int
+	// bodyState tracks the client request body.
+	body bodyState
+	// internal counts internal redirects (error_page, try_files, rewrite
+	// last): nginx stops at 10 cycles.
+	internal   int
+	errorPaged bool
+	// uriChanged: a rewrite or internal redirect changed the URI, so the
+	// client's raw request target no longer applies (valid_unparsed_uri).
+	uriChanged bool
+	// validLocation: the location prefix may be replaced by proxy_pass's
+	// URI part ("rewrite ... break" clears it, as nginx's valid_location).
+	validLocation bool
+	// quotedURI: the raw path had percent-escapes (nginx's quoted_uri).
+	quotedURI bool
+	// forceStatus is the status an error_page keeps (0: none).
+	forceStatus int
+
+	// Buffers reused across requests.
+	head     []byte // response head being built
+	upHead   []byte // upstream request head
+	scratch  []byte
+	hostBuf  []byte // the validated Host
+	dateBuf  []byte // Date and Content-Length values of the response head
+	redirBuf []byte // rewritten Location/Refresh values
+	attempts []vars.UpstreamAttempt
+	urd      *http1.Reader
+	resp     http1.Response
+	ubody    http1.BodyReader
+	cbody    http1.BodyReader
+	chunked  http1.ChunkedWriter
+	sentHdr  http1.Header
+	copyBuf  []byte
+	sres     static.Result
+	// sentUpstream counts request bytes written in the current attempt.
+	sentUpstream int64
+}
+
+// bodyState is what happened to the client's request body.
+type bodyState struct {
+	// buffered holds the whole body when it was read before connecting
+	// (replayable for retries).
+	buffered []byte
+	// isBuffered: buffered is the complete body (possibly empty).
+	isBuffered bool
+	// consumed: bytes of the body were read from the client.
+	consumed bool
+	// done: the body was read completely (or there is none).
+	done bool
+	// continueSent: "100 Continue" went out.
+	continueSent bool
+}
+
+// begin prepares st for a new request on c under rt.
+func (st *reqState) begin(c *clientConn, rt *Runtime) {
+	st.c = c
+	st.rt = rt
+	st.req = &c.req
+	if st.vr == nil || st.vrReg != rt.reg {
+		st.vr = rt.reg.NewRequest()
+		st.vrReg = rt.reg
+	} else {
+		st.vr.Reset()
+	}
+	st.srv, st.loc, st.conf = nil, nil, nil
+	st.start = time.Now()
+	st.keepAlive = c.req.KeepAlive
+	st.headerSent = false
+	st.status = 0
+	st.body = bodyState{buffered: st.body.buffered[:0], done: !c.req.HasBody()}
+	st.internal = 0
+	st.errorPaged = false
+	st.uriChanged = false
+	st.forceStatus = 0
+	st.validLocation = true
+	st.quotedURI = bytes.IndexByte(c.req.Path, '%') >= 0
+	st.attempts = st.attempts[:0]
+
+	f := &st.vr.Facts
+	f.Client = &c.req
+	f.RemoteAddr = c.remote
+	f.LocalAddr = c.local
+	f.TLS = c.tls
+	f.SNI = c.sni
+	f.ConnSerial = c.serial
+	f.ConnRequests = c.requests
+	f.Start = st.start
+}
+
+// releaseBuffers drops per-connection buffers when the connection ends.
+func (st *reqState) releaseBuffers() {
+	if st.copyBuf != nil {
+		b := st.copyBuf
+		st.copyBuf = nil
+		copyBufPool.Put(&b)
+	}
+	st.body.buffered = nil
+	st.urd = nil
+}
+
+// copyBufSize is the chunk a body is copied in.
+const copyBufSize = 32 << 10
+
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
+
+func (st *reqState) buffer() []byte {
+	if st.copyBuf == nil {
+		st.copyBuf = *(copyBufPool.Get().(*[]byte))
+	}
+	return st.copyBuf
+}
+
+// w is the client writer.
+func (st *reqState) w() *bufio.Writer { return st.c.bw }
+
+// logContext appends nginx's ", client: ..., server: ..., request: ..." tail
+// to an error log message.
+func (st *reqState) logContext(msg string, upstreamURL string) string {
+	b := make([]byte, 0, len(msg)+128)
+	b = append(b, msg...)
+	b = append(b, ", client: "...)
+	if st.c.remote.IsValid() {
+		b = append(b, st.c.remote.Addr().Unmap().String()...)
+	}
+	b = append(b, ", server: "...)
+	if st.srv != nil {
+		b = append(b, st.srv.primaryName...)
+	}
+	b = append(b, `, request: "`...)
+	b = append(b, st.req.RequestLine...)
+	b = append(b, '"')
+	if upstreamURL != "" {
+		b = append(b, `, upstream: "`...)
+		b = append(b, upstreamURL...)
+		b = append(b, '"')
+	}
+	if h := st.hostForLog(); h != "" {
+		b = append(b, `, host: "`...)
+		b = append(b, h...)
+		b = append(b, '"')
+	}
+	return string(b)
+}
+
+func (st *reqState) hostForLog() string {
+	if st.req.HostHeader != nil {
+		return string(st.req.HostHeader)
+	}
+	return ""
+}
+
+// logError writes an error log line about this request.
+func (st *reqState) logError(l Level, msg, upstreamURL string) {
+	if st.rt.errorLog.Enabled(l) {
+		st.rt.errorLog.Log(l, st.c.serial, st.logContext(msg, upstreamURL))
+	}
+}
+
+// dateCache formats the Date header once per second.
+type dateCache struct {
+	mu   sync.Mutex
+	sec  int64
+	text []byte
+}
+
+// appendDate appends the current time in HTTP date format.
+func (d *dateCache) appendDate(dst []byte) []byte {
+	now := time.Now()
+	sec := now.Unix()
+	d.mu.Lock()
+	if sec != d.sec {
+		d.sec = sec
+		d.text = now.UTC().AppendFormat(d.text[:0], "Mon, 02 Jan 2006 15:04:05 GMT")
+	}
+	dst = append(dst, d.text...)
+	d.mu.Unlock()
+	return dst
+}
+
+func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }

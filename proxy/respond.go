@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"sliceproxy/proxy/http1"
+)
+
+// serverTag is what the Server header and error pages name: nginx's
+// server_tokens off form, so clients see the pages they saw before.
+const serverTag = "nginx"
+
+// sendOwn sends one of nginx's own responses: the status with its built-in
+// error page (an empty body for codes without one).
+func (st *reqState) sendOwn(status int) {
+	padding := false
+	if ua, ok := st.req.Header.Get("User-Agent"); ok && status >= 400 {
+		padding = http1.NeedsPadding(ua)
+	}
+	var page [1024]byte
+	body := http1.AppendErrorPage(page[:0], status, serverTag, padding)
+	ctype := ""
+	if len(body) > 0 {
+		ctype = "text/html"
+	}
+	st.sendResponse(status, ctype, body, nil)
+}
+
+// sendResponse writes a complete response made here (not proxied): status
+// line with nginx's phrase, Server, Date, Content-Type, Content-Length,
+// Location when given, Connection, add_header, and the body (none for HEAD).
+func (st *reqState) sendResponse(status int, ctype string, body []byte, location []byte) {
+	if st.headerSent {
+		return
+	}
+	// nginx closes the connection after most errors it answers itself when
+	// the request body was not read (it cannot find the next request).
+	if !st.body.done && !st.discardBody() {
+		st.keepAlive = false
+	}
+	status = st.effectiveStatus(status)
+	if statusClosesConnection(status) {
+		st.keepAlive = false
+	}
+	st.status = status
+	st.headerSent = true
+	noBody := status == 204 || status == 304 || (status >= 100 && status < 200)
+	hdr := &st.sentHdr
+	hdr.Reset()
+	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
+	dateEnd := len(st.dateBuf)
+	if !noBody {
+		st.dateBuf = appendInt(st.dateBuf, int64(len(body)))
+	}
+	hdr.Add(hServer, hServerTag)
+	hdr.Add(hDate, st.dateBuf[:dateEnd])
+	if ctype != "" {
+		hdr.Add(hContentType, []byte(ctype))
+	}
+	if !noBody {
+		hdr.Add(hContentLength, st.dateBuf[dateEnd:])
+	}
+	if location != nil {
+		hdr.Add(hLocation, location)
+	}
+	if st.conf != nil && st.conf.static != nil {
+		st.conf.static.FilterHeaders(st.vr, status, -1, hdr)
+	}
+	h := http1.AppendStatusLine(st.head[:0], status)
+	h = http1.AppendHeader(h, hdr)
+	h = st.appendConnection(h)
+	h = append(h, "\r\n"...)
+	st.head = h
+	st.vr.Response.Status = status
+	st.vr.Response.Header = hdr
+	w := st.w()
+	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
+	n, _ := w.Write(h)
+	st.vr.Response.HeaderBytes = int64(n)
+	if !noBody && !st.isHead() {
+		m, _ := w.Write(body)
+		n += m
+	}
+	st.vr.Response.BytesSent += int64(n)
+	if err := w.Flush(); err != nil {
+		st.keepAlive = false
+	}
+}
+
+// appendConnection appends the Connection header the client gets.
+func (st *reqState) appendConnection(h []byte) []byte {
+	if st.keepAlive && st.conf != nil && st.c.requests >= st.conf.keepaliveRequests {
+		st.keepAlive = false
+	}
+	if st.c.srv.closing.Load() {
+		st.keepAlive = false
+	}
+	if st.keepAlive {
+		return append(h, "Connection: keep-alive\r\n"...)
+	}
+	return append(h, "Connection: close\r\n"...)
+}
+
+// Header names used when building heads; read-only.
+var (
+	hServer        = []byte("Server")
+	hServerTag     = []byte(serverTag)
+	hDate          = []byte("Date")
+	hContentType   = []byte("Content-Type")
+	hContentLength = []byte("Content-Length")
+	hLocation      = []byte("Location")
+	hTransferEnc   = []byte("Transfer-Encoding")
+	hChunked       = []byte("chunked")
+)
+
+// isHead reports whether the client request is HEAD.
+func (st *reqState) isHead() bool { return string(st.req.Method) == "HEAD" }
+
+// statusClosesConnection lists the statuses after which nginx never keeps the
+// client connection (ngx_http_special_response_handler and the callers of
+// ngx_http_finalize_request that set r->keepalive = 0).
+func statusClosesConnection(status int) bool {
+	switch status {
+	case 400, 408, 413, 414, 494, 495, 496, 497, 500, 501:
+		return true
+	}
+	return false
+}

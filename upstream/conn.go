@@ -1,0 +1,83 @@
+package upstream
+
+import (
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// connState is where a pooled connection is.
+type connState uint8
+
+const (
+	stateInUse  connState = iota // handed out by Dial or Get
+	stateIdle                    // parked in the pool
+	stateClosed                  // closed by the pool or the caller
+)
+
+// Conn is an upstream connection that a Pool handed out. Use it as a
+// net.Conn; give it back with Pool.Put (which keeps or closes it) or close it.
+type Conn struct {
+	net.Conn
+
+	// Peer is the peer the connection goes to.
+	Peer *Peer
+	// Key is the slice the connection belongs to, set when it is first kept
+	// (empty without slices or before the first Put).
+	Key string
+	// Limit is the slice limit in force when the connection was last kept.
+	Limit int
+	// Requests counts the requests the connection has been handed out for,
+	// the current one included (nginx's c->requests).
+	Requests int
+	// Created is when the connection was dialed.
+	Created time.Time
+	// Reused is true when the connection came from the pool (Get) rather than
+	// from Dial, for $upstream_keepalive-style logging and retry decisions.
+	Reused bool
+
+	pool  *Pool
+	state connState
+	bound bool // Key is fixed: the connection was kept once
+
+	// Pool bookkeeping, guarded by pool.mu while parked.
+	sl               *slice
+	addr             int32 // index of the peer's address in the pool
+	lruPrev, lruNext *Conn // every idle conn, most recently used first
+	slPrev, slNext   *Conn // the slice's list for this address, MRU first
+	expPrev, expNext *Conn // the expiry bucket, earliest deadline first
+	bucket           int8  // expiry bucket, -1 for none
+	createdNano      int64 // Created on the pool's monotonic scale
+	deadline         int64 // idle deadline on that scale
+	requestCap       int   // upstream Keep-Alive: max= cap on Requests, 0 for none
+
+	w watchState
+}
+
+// watchState is the per-connection part of the idle watcher.
+type watchState struct {
+	fd    int32  // -1: not known yet; -2: no file descriptor
+	slot  uint32 // slot+1 in the pool's watch table, 0 when not registered
+	gen   uint32
+	armed atomic.Bool // epoll registration armed (EPOLLONESHOT not consumed)
+	// rearmFn re-arms through the epoll file's Control (Put, without the
+	// pool lock); rearmErr is its result. Only the connection's owner uses
+	// them.
+	rearmFn  func(epfd uintptr)
+	rearmErr error
+	// goroutine watcher (no epoll): stop interrupts it, done is closed when
+	// it ended; gotData/readErr say what its Read saw.
+	stop    chan struct{}
+	done    chan struct{}
+	gotData bool
+	readErr error
+}
+
+// Close closes the connection. A connection handed out may be closed instead
+// of being Put back.
+func (c *Conn) Close() error {
+	if c.pool != nil {
+		c.pool.forget(c)
+	}
+	return c.Conn.Close()
+}

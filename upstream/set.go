@@ -1,0 +1,55 @@
+package upstream
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Options are the load-time knobs of Build.
+type Options struct {
+	// Clock defaults to the system clock (tests inject a fake).
+	Clock Clock
+	// Resolver resolves server hostnames at load; net.DefaultResolver when nil.
+	Resolver *net.Resolver
+	// ResolveTimeout bounds each hostname lookup (default 5s).
+	ResolveTimeout time.Duration
+	// Log is given to the pools.
+	Log zerolog.Logger
+	// Watch selects the pools' idle watcher.
+	Watch WatchMode
+}
+
+// Set is every group of one configuration.
+type Set struct {
+	groups map[string]*Group
+	order  []*Group
+	opt    Options
+
+	mu       sync.Mutex // guards implicit
+	implicit map[string]*Group
+}
+
+// Get returns the upstream block called name, or nil.
+func (s *Set) Get(name string) *Group {
+	if s == nil {
+		return nil
+	}
+	return s.groups[name]
+}
+
+// Groups returns the upstream blocks in config order (implicit groups not
+// included).
+func (s *Set) Groups() []*Group { return s.order }
+
+// Close closes every group's pool (reload and shutdown).
+func (s *Set) Close() {
+	if s == nil {
+		return
+	}
+	for _, g := range s.order {
+		g.Pool.Close()
+	}
+}
