@@ -219,11 +219,14 @@ func (c *checker) directive(d *Directive, ctx Context, blockStart int) (*Spec, b
 	}
 	c.duplicate(d, spec, blockStart)
 	c.values(d, spec)
-	switch spec.Status {
-	case Unsupported:
+	switch {
+	case spec.Status == Unsupported && spec.EffectiveStatus(d) == Ignored:
+		c.add(d.Pos, SevInfo, CodeIgnored,
+			`"`+d.Name+`" directive is set to nginx's default, which is what sliceproxy does (other values are not supported)`, "")
+	case spec.Status == Unsupported:
 		c.add(d.Pos, SevWarning, CodeUnsupported,
 			`"`+d.Name+`" directive is not supported by sliceproxy: `+spec.Note, "")
-	case Ignored:
+	case spec.Status == Ignored:
 		c.add(d.Pos, SevInfo, CodeIgnored,
 			`"`+d.Name+`" directive is ignored by sliceproxy: `+spec.Note, "")
 	}

@@ -162,6 +162,11 @@ func TestCheckRules(t *testing.T) {
 			},
 		},
 		{
+			name: "an unsupported directive set to nginx's default is harmless",
+			src:  "http { merge_slashes on; port_in_redirect ON; server { port_in_redirect off; } }",
+			want: []string{`1:unsupported:"port_in_redirect" directive is not supported by sliceproxy: not configurable yet: nginx's default behaviour applies`},
+		},
+		{
 			name: "unknown directive inside an unknown block is not reported twice",
 			src:  "http { frob { bar 1; } }",
 			want: []string{`1:unknown-directive:unknown directive "frob"`},

@@ -114,6 +114,9 @@ func (b *crossplaneBuilder) file(f *File) int {
 func (b *crossplaneBuilder) list(list []*Directive) []CrossplaneDirective {
 	out := make([]CrossplaneDirective, 0, len(list))
 	for _, d := range list {
+		if d.Pos.File == GlobalsFile {
+			continue // -g directives belong to no file
+		}
 		cd := CrossplaneDirective{Directive: d.Name, Line: d.Pos.Line, Args: d.ArgValues()}
 		switch {
 		case d.RawBody != "" || (d.IsBlock && d.Block == nil && isLuaBlock(d.Name)):

@@ -247,10 +247,24 @@ type Spec struct {
 	// Unique is true when nginx rejects a second occurrence in the same block
 	// with "X" directive is duplicate.
 	Unique bool
+	// Default is nginx's default argument for an unsupported directive
+	// whose default behaviour sliceproxy has: setting it to that value
+	// changes nothing, so Check reports it as an info, not a warning.
+	Default string
 }
 
 // Implemented reports whether sliceproxy does what this directive asks.
 func (s *Spec) Implemented() bool { return s.Status == Implemented }
+
+// EffectiveStatus is the status of one use of the directive: an
+// unsupported directive set to nginx's default (Default) changes nothing
+// and counts as Ignored.
+func (s *Spec) EffectiveStatus(d *Directive) Status {
+	if s.Status == Unsupported && s.Default != "" && len(d.Args) == 1 && strings.EqualFold(d.Args[0].Value, s.Default) {
+		return Ignored
+	}
+	return s.Status
+}
 
 // AllowedIn reports whether the directive may appear in context c.
 func (s *Spec) AllowedIn(c Context) bool { return s.Contexts&c != 0 }

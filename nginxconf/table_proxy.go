@@ -74,6 +74,7 @@ func proxyRows() []Spec {
 		onOff("proxy_ignore_client_abort", ctxHSL).impl(),
 		onOff("proxy_intercept_errors", ctxHSL).impl(),
 		size("proxy_buffer_size", ctxHSL).ign(noBuffers),
+		size("proxy_send_lowat", ctxHSL).ign("socket option tuning only"),
 		d("proxy_buffers", ctxHSL, Take2).uniq().ign(noBuffers),
 		size("proxy_busy_buffers_size", ctxHSL).ign(noBuffers),
 		d("proxy_temp_path", ctxHSL, Take1234).uniq().ign(noTemp),
@@ -141,6 +142,7 @@ func proxyFamilyRows() []Spec {
 		{"fastcgi", "http_fastcgi", "FastCGI", []Spec{
 			d("fastcgi_param", ctxHSL, Take23),
 			one("fastcgi_index", ctxHSL),
+			size("fastcgi_send_lowat", ctxHSL),
 			d("fastcgi_split_path_info", ctxHSL, Take1),
 			onOff("fastcgi_keep_conn", ctxHSL),
 			d("fastcgi_catch_stderr", ctxHSL, Take1),
@@ -149,6 +151,7 @@ func proxyFamilyRows() []Spec {
 			d("uwsgi_param", ctxHSL, Take23),
 			num("uwsgi_modifier1", ctxHSL),
 			num("uwsgi_modifier2", ctxHSL),
+			one("uwsgi_string", ctxHSL),
 		}},
 		{"scgi", "http_scgi", "SCGI", []Spec{
 			d("scgi_param", ctxHSL, Take23),
@@ -198,6 +201,8 @@ func proxyFamilyRows() []Spec {
 			num(p+"cache_min_uses", ctxHSL),
 			onOff(p+"cache_lock", ctxHSL),
 			msec(p+"cache_lock_timeout", ctxHSL),
+			msec(p+"cache_lock_age", ctxHSL),
+			offset(p+"cache_max_range_offset", ctxHSL),
 			onOff(p+"cache_revalidate", ctxHSL),
 			onOff(p+"cache_background_update", ctxHSL),
 			d(p+"store", ctxHSL, Take1).uniq(),
@@ -213,6 +218,10 @@ func proxyFamilyRows() []Spec {
 			onOff(p+"ssl_verify", ctxHSL),
 			d(p+"ssl_trusted_certificate", ctxHSL, Take1).uniq(),
 			onOff(p+"ssl_session_reuse", ctxHSL),
+			d(p+"ssl_crl", ctxHSL, Take1).uniq(),
+			d(p+"ssl_password_file", ctxHSL, Take1).uniq(),
+			num(p+"ssl_verify_depth", ctxHSL),
+			d(p+"ssl_conf_command", ctxHSL, Take2),
 		}
 		if f.prefix == "fastcgi" || f.prefix == "scgi" {
 			// only proxy, uwsgi and grpc speak TLS to their backends.

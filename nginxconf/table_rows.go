@@ -5,6 +5,11 @@ package nginxconf
 // gathers them. A row is a Spec literal built by one of the constructors
 // below and refined by the chainable modifiers, then stamped with its module
 // by module.rows.
+//
+// When sliceproxy starts doing what a directive asks, flip its row to
+// .impl() (which drops the note) in the same change as the code: lint,
+// migrate, -t, -V's configure arguments and the README table follow. A row
+// never claims more than the code does.
 
 // allRows returns every row of the directive table. It is called once, to
 // build directiveIndex.
@@ -138,6 +143,9 @@ func (s Spec) impl() Spec { s.Status = Implemented; s.Note = ""; return s }
 func (s Spec) ign(note string) Spec { s.Status = Ignored; s.Note = note; return s }
 
 func (s Spec) unsup(note string) Spec { s.Status = Unsupported; s.Note = note; return s }
+
+// nginxDefault records the value whose behaviour sliceproxy has.
+func (s Spec) nginxDefault(v string) Spec { s.Default = v; return s }
 
 func (s Spec) uniq() Spec { s.Unique = true; return s }
 

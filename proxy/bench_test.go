@@ -5,9 +5,14 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"sliceproxy/nginxconf"
+	"sliceproxy/proxy/http1"
 )
 
 // cannedBackend answers every request head with one fixed response, as
@@ -133,4 +138,58 @@ func readBenchResponse(br *bufio.Reader) error {
 	}
 	_, err := br.Discard(n)
 	return err
+}
+
+// BenchmarkUpstreamHead builds the upstream request head of a typical
+// browser request: proxy_set_header templates plus ten client headers.
+func BenchmarkUpstreamHead(b *testing.B) {
+	cfg, diags := nginxconf.ParseBytes("b.conf", []byte(`http {
+upstream be { server 127.0.0.1:1; keepalive 8; }
+server { listen 127.0.0.1:0; location / {
+    proxy_pass http://be;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+} } }`), nginxconf.Options{})
+	failOnErrors(b, diags, "")
+	rt, diags := Load(cfg, LoadOptions{NoOpenLogs: true})
+	failOnErrors(b, diags, "")
+	defer rt.Close()
+	raw := "GET /path/to/page?x=1 HTTP/1.1\r\nHost: www.example.test\r\nUser-Agent: Mozilla/5.0\r\n" +
+		"Accept: text/html\r\nAccept-Language: en\r\nAccept-Encoding: gzip\r\nCookie: a=b; c=d\r\n" +
+		"Referer: http://www.example.test/\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n"
+	rd := http1.NewReader(strings.NewReader(raw), http1.Options{})
+	c := &clientConn{srv: &Server{}}
+	if err := rd.ReadRequest(&c.req); err != nil {
+		b.Fatal(err)
+	}
+	st := &c.st
+	st.begin(c, rt)
+	st.srv = rt.servers[0]
+	m := st.srv.locations.Find([]byte("/path/to/page"), st.vr)
+	st.loc = m.Location.Payload
+	st.conf = st.loc.conf
+	pp := st.conf.proxy
+	t, err := pp.resolve(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.vr.SetClient(&c.req); err != nil {
+		b.Fatal(err)
+	}
+	remote := netip.MustParseAddrPort("192.0.2.1:5555")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st.vr.Reset()
+		st.vr.Client = &c.req
+		st.vr.RemoteAddr = remote
+		st.buildUpstreamHead(pp, &t, upstreamBody{length: -1})
+	}
+	b.SetBytes(int64(len(st.upHead)))
+	if testing.Verbose() {
+		b.Logf("%s", st.upHead)
+	}
 }

@@ -143,6 +143,8 @@ func (st *reqState) discardBody() bool {
 	if st.body.consumed && !st.body.isBuffered {
 		return false
 	}
+	// nginx answers "Expect: 100-continue" even for a body it discards.
+	st.sendContinue()
 	st.cbody.ResetForRequest(st.c.rd, st.req)
 	buf := st.buffer()
 	for {

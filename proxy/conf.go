@@ -22,6 +22,7 @@ type locConf struct {
 	clientBodyTimeout time.Duration
 	sendTimeout       time.Duration
 	keepaliveTimeout  time.Duration
+	keepaliveHeader   time.Duration // keepalive_timeout's second value: "Keep-Alive: timeout=N"
 	keepaliveRequests int
 
 	// Proxy module.

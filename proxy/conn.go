@@ -203,14 +203,12 @@ func (c *clientConn) requestError(rt *Runtime, err error) {
 // address it was made to when a wildcard socket serves several.
 func (rt *Runtime) socket(lkey string, local netip.AddrPort) *socketConf {
 	for _, s := range rt.sockets {
-		if listenKey(s.network, s.addr) != lkey {
+		if s.key != lkey {
 			continue
 		}
 		if s.specific != nil && local.IsValid() {
-			if r, ok := s.specific[local.String()]; ok {
-				cp := *s
-				cp.servers = r
-				return &cp
+			if sp, ok := s.specific[local.Addr().Unmap()]; ok {
+				return sp
 			}
 		}
 		return s

@@ -73,6 +73,15 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		conf.sendTimeout = l.duration(d, conf.sendTimeout)
 	case "keepalive_timeout":
 		conf.keepaliveTimeout = l.duration(d, conf.keepaliveTimeout)
+		conf.keepaliveHeader = 0
+		if len(args) == 2 {
+			v, err := nginxconf.ParseSec(arg(1))
+			if err != nil {
+				l.errorf(d.Pos, "value", "invalid value \"%s\" in \"keepalive_timeout\" directive", arg(1))
+				return
+			}
+			conf.keepaliveHeader = v
+		}
 	case "keepalive_requests":
 		conf.keepaliveRequests = l.integer(d, conf.keepaliveRequests)
 	case "default_type":

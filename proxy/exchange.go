@@ -105,6 +105,7 @@ func (st *reqState) runAttempts(g *upstream.Group, body upstreamBody) {
 		att := &st.attempts[len(st.attempts)-1]
 		att.KeepaliveReused = reused
 		att.Slice = key
+		att.ResponseTime = time.Since(st.attemptStart)
 
 		if res.kind == failNone {
 			// A response head arrived. Decide on a status-based retry.
@@ -235,6 +236,7 @@ func isIdempotent(method []byte) bool {
 // the attempt.
 func (st *reqState) connect(g *upstream.Group, peer *upstream.Peer, key string, fresh bool) (*upstream.Conn, bool, attemptResult) {
 	start := time.Now()
+	st.attemptStart = start
 	st.addAttempt(peer.Name, -1, false, key)
 	if !fresh && g.Pool != nil {
 		if c := g.Pool.Get(peer, key); c != nil {
@@ -274,7 +276,6 @@ func (st *reqState) addAttempt(addr string, connect time.Duration, reused bool, 
 // response head into st.resp.
 func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) attemptResult {
 	att := &st.attempts[len(st.attempts)-1]
-	start := time.Now()
 	res := st.sendRequest(conn, body)
 	att.BytesSent = st.sentUpstream
 	if res.kind != failNone {
@@ -309,7 +310,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 		}
 		return res
 	}
-	att.HeaderTime = time.Since(start) + att.ConnectTime
+	att.HeaderTime = time.Since(st.attemptStart)
 	att.ResponseHeader = &st.resp.Header
 	return attemptResult{}
 }

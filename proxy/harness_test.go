@@ -161,3 +161,14 @@ func (tp *testProxy) get(host, uri string) *testResponse {
 	tp.t.Helper()
 	return tp.roundTrip("GET " + uri + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
 }
+
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func newTestReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

@@ -135,3 +135,30 @@ func TestRetryNonIdempotent(t *testing.T) {
 		t.Fatalf("POST with non_idempotent: %d %q\n%s", r.Status, r.Body, tp.errorLog())
 	}
 }
+
+// TestUpstreamVariablesInAccessLog: $upstream_* describe every attempt,
+// including a retry on a new connection after a dropped kept-alive one.
+func TestUpstreamVariablesInAccessLog(t *testing.T) {
+	be := startFakeBackend(t, nil)
+	be.itk = true
+	cfg := `
+log_format up '$status "$upstream_status" $upstream_keepalive_reused "$upstream_keepalive_slice" $host';
+` + strings.Replace(itkProxyConfig(be.Addr(), "keepalive 8 slice_key=$host slice_conn=2;"),
+		"location / {", "access_log {{DIR}}/up.log up;\n    location / {", 1)
+	tp := startProxy(t, cfg, nil)
+	c := tp.dial()
+	for _, h := range []string{"a.test", "a.test", "b.test"} {
+		c.send("GET / HTTP/1.1\r\nHost: " + h + "\r\n\r\n")
+		c.read("GET")
+	}
+	tp.Close()
+	lines := strings.Split(strings.TrimSpace(readFile(t, tp.dir+"/up.log")), "\n")
+	want := []string{
+		`200 "200" 0 "a.test" a.test`,
+		`200 "200" 1 "a.test" a.test`,
+		`200 "200" 0 "b.test" b.test`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("access log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}

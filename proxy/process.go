@@ -55,12 +55,9 @@ func Run(ctx context.Context, opt RunOptions) error {
 		fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
 		return err
 	}
-	// Listeners and log files are open: now the privileges can go.
-	if err := dropPrivileges(rt.main.user, rt.main.group); err != nil {
-		_ = srv.Close()
-		fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
-		return err
-	}
+	// The pid file is written once every listener is bound, still with the
+	// privileges that may be needed to create it (nginx's master writes it
+	// as root).
 	pidPath := rt.main.pidPath
 	if pidPath != "" {
 		if err := writePidFile(pidPath); err != nil {
@@ -68,7 +65,13 @@ func Run(ctx context.Context, opt RunOptions) error {
 			fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
 			return err
 		}
-		defer os.Remove(pidPath)
+		defer removePidFile(pidPath)
+	}
+	// Listeners and log files are open: now the privileges can go.
+	if err := dropPrivileges(rt.main.user, rt.main.group, pidPath); err != nil {
+		_ = srv.Close()
+		fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
+		return err
 	}
 	sigs := opt.Signals
 	if sigs == nil {
@@ -210,9 +213,20 @@ func PidPath(cfg *nginxconf.Config, prefix string) string {
 	return p
 }
 
+// removePidFile removes the pid file at exit. After dropping privileges the
+// directory may not be writable any more (nginx's master stays root); the
+// file, handed to the user before the drop, is emptied instead so that a
+// stale pid is never signalled.
+func removePidFile(path string) {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		_ = os.Truncate(path, 0)
+	}
+}
+
 // dropPrivileges switches to the `user` of the configuration when running
-// as root (syscall.Setuid applies to every thread since Go 1.16).
-func dropPrivileges(user, group string) error {
+// as root (syscall.Setuid applies to every thread since Go 1.16). The pid
+// file is given to that user first so that it can be cleared at exit.
+func dropPrivileges(user, group, pidPath string) error {
 	if os.Geteuid() != 0 || user == "" {
 		return nil
 	}
@@ -236,6 +250,9 @@ func dropPrivileges(user, group string) error {
 	uid, err := strconv.Atoi(u.Uid)
 	if err != nil {
 		return fmt.Errorf("user %q has an invalid uid %q", user, u.Uid)
+	}
+	if pidPath != "" {
+		_ = os.Chown(pidPath, uid, gid)
 	}
 	if err := syscall.Setgroups([]int{gid}); err != nil {
 		return fmt.Errorf("setgroups(%d) failed (%v)", gid, err)

@@ -86,7 +86,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	}
 	complete := br.Done() && st.urd.Buffered() == 0
 	att.BytesReceived = st.urd.BytesRead()
-	att.ResponseTime = time.Since(st.start)
+	att.ResponseTime = time.Since(st.attemptStart)
 
 	// The connection goes back before the last bytes reach the client.
 	outcome := upstream.Outcome{

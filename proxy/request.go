@@ -68,6 +68,8 @@ type reqState struct {
 	sentHdr  http1.Header
 	copyBuf  []byte
 	sres     static.Result
+	// attemptStart is when the current upstream attempt began.
+	attemptStart time.Time
 	// sentUpstream counts request bytes written in the current attempt.
 	sentUpstream int64
 }

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"time"
+
 	"sliceproxy/proxy/http1"
 )
 
@@ -90,11 +92,17 @@ func (st *reqState) appendConnection(h []byte) []byte {
 	if st.keepAlive && st.conf != nil && st.c.requests >= st.conf.keepaliveRequests {
 		st.keepAlive = false
 	}
-	if st.c.srv.closing.Load() {
+	if st.c.srv.closing.Load() || (st.conf != nil && st.conf.keepaliveTimeout == 0) {
 		st.keepAlive = false
 	}
 	if st.keepAlive {
-		return append(h, "Connection: keep-alive\r\n"...)
+		h = append(h, "Connection: keep-alive\r\n"...)
+		if st.conf != nil && st.conf.keepaliveHeader > 0 {
+			h = append(h, "Keep-Alive: timeout="...)
+			h = appendInt(h, int64(st.conf.keepaliveHeader/time.Second))
+			h = append(h, "\r\n"...)
+		}
+		return h
 	}
 	return append(h, "Connection: close\r\n"...)
 }

@@ -1,11 +1,13 @@
 package proxy
 
 import (
+	"net/netip"
 	"crypto/tls"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"sliceproxy/nginxconf"
 	"sliceproxy/proxy/route"
 	"sliceproxy/upstream"
 	"sliceproxy/vars"
@@ -51,8 +53,12 @@ type socketConf struct {
 	// specific holds, for a wildcard socket, the servers of more specific
 	// addresses on the same port ("127.0.0.1:80" beside "*:80"): nginx binds
 	// only the wildcard and picks by the connection's local address.
-	specific map[string]*route.ServerRouter
+	specific map[netip.Addr]*socketConf
+	// key is listenKey(network, addr).
+	key string
 	tls      *tls.Config
+	// pos is the first listen directive of the address, for messages.
+	pos nginxconf.Pos
 }
 
 // serverConf is one server {} block.

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net"
+	"net/netip"
 	"sort"
 
 	"sliceproxy/proxy/route"
@@ -29,7 +30,7 @@ func (l *loader) buildSockets() {
 			key := listenKey(ls.Network, ls.Addr)
 			sb := byKey[key]
 			if sb == nil {
-				sb = &socketBuild{conf: &socketConf{network: ls.Network, addr: ls.Addr}}
+				sb = &socketBuild{conf: &socketConf{network: ls.Network, addr: ls.Addr, pos: ls.Pos}}
 				if ls.Network == "tcp" {
 					host, port, _ := net.SplitHostPort(ls.Addr)
 					ip := net.ParseIP(host)
@@ -77,11 +78,16 @@ func (l *loader) buildSockets() {
 		if sb.family != "unix" && !sb.wildcard {
 			if w := wildcards[sb.family+" "+sb.port]; w != nil {
 				if w.conf.specific == nil {
-					w.conf.specific = map[string]*route.ServerRouter{}
+					w.conf.specific = map[netip.Addr]*socketConf{}
 				}
-				host, port, _ := net.SplitHostPort(sb.conf.addr)
-				w.conf.specific[net.JoinHostPort(net.ParseIP(host).String(), port)] = sb.conf.servers
-				w.conf.ssl = w.conf.ssl || sb.conf.ssl
+				ap, err := netip.ParseAddrPort(sb.conf.addr)
+				if err != nil {
+					continue
+				}
+				// The specific address is served through the wildcard's
+				// socket with its own servers (and TLS settings).
+				sb.conf.network, sb.conf.addr = w.conf.network, w.conf.addr
+				w.conf.specific[ap.Addr().Unmap()] = sb.conf
 				continue
 			}
 		}
@@ -89,8 +95,16 @@ func (l *loader) buildSockets() {
 	}
 	sort.SliceStable(l.rt.sockets, func(i, j int) bool { return l.rt.sockets[i].addr < l.rt.sockets[j].addr })
 	for _, s := range l.rt.sockets {
+		s.key = listenKey(s.network, s.addr)
 		if s.ssl {
 			s.tls = l.socketTLS(s)
+		}
+		for _, sp := range s.specific {
+			sp.key = s.key
+			sp.http2 = sp.http2 || s.http2
+			if sp.ssl {
+				sp.tls = l.socketTLS(sp)
+			}
 		}
 	}
 }

@@ -157,7 +157,7 @@ func (l *loader) socketTLS(s *socketConf) *tls.Config {
 	}
 	def := pick("")
 	if def == nil {
-		l.errorf(nginxconf.Pos{File: l.cfg.Main.Path}, "ssl", "no \"ssl_certificate\" is defined for the listen ... ssl directive on %s", s.addr)
+		l.errorf(s.pos, "ssl", "no \"ssl_certificate\" is defined for the listen ... ssl directive in %s", displayAddr(s.network, s.addr))
 		return nil
 	}
 	cfg := &tls.Config{

@@ -46,7 +46,7 @@ func (st *reqState) tunnel(conn *upstream.Conn) {
 	conn.Close()
 	st.vr.Response.BytesSent += down
 	st.sentUpstream += up
-	st.attempts[len(st.attempts)-1].ResponseTime = time.Since(st.start)
+	st.attempts[len(st.attempts)-1].ResponseTime = time.Since(st.attemptStart)
 }
 
 // pipe copies src to dst until EOF, an error, or idle time without data.

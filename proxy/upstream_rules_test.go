@@ -13,7 +13,9 @@ import (
 func TestNextUpstream(t *testing.T) {
 	bad := startFakeBackend(t, func(r *fakeRequest) fakeReply { return fakeReply{Status: 503, Body: "bad"} })
 	good := startFakeBackend(t, func(r *fakeRequest) fakeReply { return fakeReply{Status: 200, Body: "good"} })
-	slow := startFakeBackend(t, func(r *fakeRequest) fakeReply { return fakeReply{Status: 200, Body: "slow", Delay: 300 * time.Millisecond} })
+	slow := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		return fakeReply{Status: 200, Body: "slow", Delay: 300 * time.Millisecond}
+	})
 	// A port nothing listens on.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
@@ -172,5 +174,59 @@ server {
 	}
 	if idle := tp.srv.Runtime().upstreams.Get("ws").Pool.Stats().Idle; idle != 0 {
 		t.Errorf("an upgraded connection went back to the pool (%d idle)", idle)
+	}
+}
+
+// TestStreamingAndTrailers: response bytes reach the client as they arrive
+// (proxy_buffering off, and on too: nothing is held back), and chunked
+// trailers pass.
+func TestStreamingAndTrailers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 4096)
+		c.Read(buf)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nfirst\r\n"))
+		<-release
+		c.Write([]byte("6\r\nsecond\r\n0\r\nX-Sum: 42\r\n\r\n"))
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    location / { proxy_pass http://`+ln.Addr().String()+`; proxy_http_version 1.1; proxy_buffering off; }
+}`, nil)
+	c := tp.dial()
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\n\r\n")
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var got strings.Builder
+	for !strings.Contains(got.String(), "first") {
+		line, err := c.br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the first chunk did not arrive before the upstream sent the rest: %v (%q)", err, got.String())
+		}
+		got.WriteString(line)
+	}
+	close(release)
+	rest, _ := c.br.ReadString('\n')
+	for !strings.HasSuffix(got.String()+rest, "\r\n\r\n") {
+		line, err := c.br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest += line
+	}
+	if !strings.Contains(rest, "second") || !strings.Contains(rest, "X-Sum: 42") {
+		t.Errorf("rest of the body: %q", rest)
 	}
 }

@@ -223,3 +223,26 @@ func benchExchange(b *testing.B, mode WatchMode) {
 	}
 	cpu.report(b)
 }
+
+// BenchmarkPicker is one request's balancer work: Picker, Next, Done.
+func BenchmarkPicker(b *testing.B) {
+	for _, m := range []Method{MethodRoundRobin, MethodLeastConn, MethodHashConsistent, MethodRandomTwo} {
+		b.Run(m.String(), func(b *testing.B) {
+			g := NewGroup("bench", m, peersNamed(5, 1, 1, 3, 2, 1, 1, 1), nil)
+			key := []byte("/some/request/uri?with=args")
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				pk := g.Picker(nil).(*picker)
+				if m == MethodHashConsistent {
+					pk.key = key
+					pk.hash = uint32(findChashPoint(g.points, crc32IEEE(key)))
+				}
+				p, err := pk.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				pk.Done(p, false)
+			}
+		})
+	}
+}

@@ -162,6 +162,7 @@ func TestBuildSliceLimit(t *testing.T) {
 	set, diags, reg := buildConf(t, `
 upstream dyn { server 127.0.0.1:1; keepalive 8 slice_key=$ka_key slice_dyn=$ka_n slice_keylen=3; }
 upstream fixed { server 127.0.0.1:1; keepalive 8 slice_key=$ka_key slice_conn=2; }
+upstream hdr { server 127.0.0.1:1; keepalive 8 slice_key=$ka_key slice_dyn=$http_x_slice_limit; }
 `, "ka_key", "ka_n")
 	for _, d := range diags {
 		t.Fatalf("unexpected diagnostic %s", d.Error())
@@ -179,7 +180,9 @@ upstream fixed { server 127.0.0.1:1; keepalive 8 slice_key=$ka_key slice_conn=2;
 		{"not an integer", ptr("3x"), LimitInvalid, ReasonSliceVarInvalid},
 		{"negative", ptr("-1"), LimitInvalid, ReasonSliceVarInvalid},
 		{"empty", ptr(""), LimitInvalid, ReasonSliceVarInvalid},
-		{"missing", nil, LimitMissing, ReasonSliceVarMissing},
+		// An unassigned "set" variable is empty in nginx ("using
+		// uninitialized variable"), so tengine's atoi fails: invalid.
+		{"unassigned set variable", nil, LimitInvalid, ReasonSliceVarInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,6 +205,10 @@ upstream fixed { server 127.0.0.1:1; keepalive 8 slice_key=$ka_key slice_conn=2;
 	req.SetVar(keyIdx, []byte("a.test"))
 	if key, limit, reason := set.Get("fixed").Slice(req); key != "a.test" || limit != 2 || reason != "" {
 		t.Fatalf("slice_conn: %q %d %v", key, limit, reason)
+	}
+	// A variable that is not found (no such header) is "uninitialized".
+	if _, limit, reason := set.Get("hdr").Slice(req); limit != LimitMissing || reason != ReasonSliceVarMissing.String() {
+		t.Fatalf("slice_dyn on a missing header: %d %q", limit, reason)
 	}
 }
 

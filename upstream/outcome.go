@@ -15,7 +15,9 @@ const (
 type Outcome struct {
 	// Err is the exchange's error (including timeouts); non-nil never keeps.
 	Err error
-	// ResponseComplete: the response was read to its end (framing known).
+	// ResponseComplete: the response was read to its end (framing known)
+	// and nothing beyond it: bytes a reader buffered past the end of the
+	// response are unsolicited, report the response as not complete.
 	ResponseComplete bool
 	// UpstreamKeepAlive: the upstream allows another request: HTTP/1.1
 	// without "Connection: close", or HTTP/1.0 with "Connection: keep-alive".

@@ -518,3 +518,19 @@ func TestRefusedErrorText(t *testing.T) {
 		t.Fatalf("error text %q", err)
 	}
 }
+
+// TestGoroutineWatchIgnoresStaleDeadline: a read deadline left by the last
+// exchange must not make the goroutine watcher drop a healthy connection.
+func TestGoroutineWatchIgnoresStaleDeadline(t *testing.T) {
+	e := newEnv(t, 1, PoolConfig{MaxIdle: 2, Watch: WatchGoroutine})
+	c, _ := e.dial(0)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Millisecond))
+	e.wantPut(c, okOutcome("", 0), ReasonNone)
+	time.Sleep(30 * time.Millisecond)
+	if st := e.pool.Stats(); st.Idle != 1 || st.ClosedByUpstream != 0 {
+		t.Fatalf("stale deadline closed the connection: %+v", st)
+	}
+	if got := e.get(0, ""); got != c {
+		t.Fatalf("connection lost")
+	}
+}

@@ -18,6 +18,10 @@ func (p *Pool) startGoroutineWatch(c *Conn) {
 		p.mu.Unlock()
 		return
 	}
+	// A deadline the exchange left behind would end the watch early and
+	// look like an upstream close. Cleared under the lock: Get cannot take
+	// the connection (and set its own deadline) meanwhile.
+	_ = c.Conn.SetReadDeadline(time.Time{})
 	c.w.stop, c.w.done = stop, done
 	p.gwg.Add(1)
 	p.mu.Unlock()

@@ -65,6 +65,12 @@ var builtins = []builtin{
 	{name: "request_id", get: getRequestID},
 	{name: "status", flags: flagNoCache, get: getStatus},
 	{name: "sent_http_connection", flags: flagNoCache, get: getSentConnection},
+	{name: "connection_time", flags: flagNoCache, get: getConnectionTime},
+	{name: "realip_remote_addr", get: getRemoteAddr},
+	{name: "realip_remote_port", get: getRemotePort},
+	{name: "http2", get: getHTTP2},
+	{name: "http3", get: getFoundEmpty},
+	{name: "request_completion", flags: flagNoCache, get: getRequestCompletion},
 	{name: "limit_rate", flags: flagNoCache | flagChangeable, get: getLimitRate, set: setLimitRate},
 	{name: "connection", get: getConnection},
 	{name: "connection_requests", get: getConnectionRequests},
@@ -112,6 +118,9 @@ var builtins = []builtin{
 	{name: "upstream_bytes_sent", flags: flagNoCache, get: upstreamList(func(dst []byte, a *UpstreamAttempt) []byte {
 		return strconv.AppendInt(dst, a.BytesSent, 10)
 	})},
+	{name: "upstream_response_length", flags: flagNoCache, get: upstreamList(func(dst []byte, a *UpstreamAttempt) []byte {
+		return strconv.AppendInt(dst, a.ResponseLength, 10)
+	})},
 	{name: "upstream_keepalive_reused", flags: flagNoCache, get: upstreamList(func(dst []byte, a *UpstreamAttempt) []byte {
 		if a.KeepaliveReused {
 			return append(dst, '1')
@@ -123,20 +132,27 @@ var builtins = []builtin{
 	})},
 }
 
-// stubNames are variables nginx (or a common module) defines that sliceproxy
-// does not compute: they exist, so configurations that log them load, and
-// they evaluate to "" (not found). Lint can tell them with IsStub.
+// stubNames are variables nginx, tengine or a common module defines that
+// sliceproxy does not compute: they exist, so configurations that use them
+// load, and they are "not found" (the access log prints "-"), which is what
+// nginx answers when the feature is not in use (no request body read, no
+// cache, no gzip, no PROXY protocol, plain HTTP). Lint can tell them with
+// IsStub. A name ending in "_" is a prefix family.
 var stubNames = []string{
-	"request_body", "request_body_file", "request_completion", "connection_time",
+	"request_body", "request_body_file",
 	"tcpinfo_rtt", "tcpinfo_rttvar", "tcpinfo_snd_cwnd", "tcpinfo_rcv_space",
-	"gzip_ratio", "upstream_cache_status", "upstream_response_length", "upstream_cache_key",
+	"gzip_ratio", "upstream_cache_status", "upstream_cache_key",
 	"upstream_trailer_", "sent_trailer_", "proxy_protocol_addr", "proxy_protocol_port",
-	"proxy_protocol_server_addr", "proxy_protocol_server_port", "realip_remote_addr",
-	"realip_remote_port", "ssl_protocol", "ssl_cipher", "ssl_session_id", "ssl_session_reused",
+	"proxy_protocol_server_addr", "proxy_protocol_server_port",
+	"ssl_protocol", "ssl_cipher", "ssl_session_id", "ssl_session_reused",
 	"ssl_client_verify", "ssl_client_s_dn", "ssl_client_i_dn", "ssl_client_cert",
 	"ssl_client_fingerprint", "ssl_early_data", "ssl_curves", "ssl_ciphers", "ssl_alpn_protocol",
-	"request_port", "is_request_port", "sent_http_keep_alive", "sent_http_transfer_encoding",
-	"upstream_first_byte_time", "upstream_session_time", "http2", "http3", "binary_remote_port",
+	"request_port", "is_request_port",
+	"upstream_first_byte_time", "upstream_session_time", "binary_remote_port",
+	// tengine (T_NGX_VARS): $raw_uri needs the URI as received before
+	// tengine's own rewriting; the prefix families evaluate another
+	// variable by name at request time.
+	"raw_uri", "base64_decode_", "md5_encode_", "escape_uri_",
 }
 
 var prefixes = []prefixed{
@@ -154,10 +170,12 @@ var prefixes = []prefixed{
 // prefix as ngx_http_variables_init_vars does.
 func findPrefix(name string) *prefixed {
 	var best *prefixed
-	for i := range prefixes {
-		p := &prefixes[i]
-		if strings.HasPrefix(name, p.prefix) && (best == nil || len(p.prefix) > len(best.prefix)) {
-			best = p
+	for _, table := range [][]prefixed{prefixes, tenginePrefixes} {
+		for i := range table {
+			p := &table[i]
+			if strings.HasPrefix(name, p.prefix) && (best == nil || len(p.prefix) > len(best.prefix)) {
+				best = p
+			}
 		}
 	}
 	return best
@@ -250,15 +268,38 @@ func getURI(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	return append(dst, q.URI...), true
 }
 
+// getArgs is $args and $query_string: not found when the request has no
+// arguments (nil Args), as nginx's r->args without data, so the access log
+// prints "-"; found and possibly empty otherwise.
 func getArgs(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.Args == nil {
+		return dst, false
+	}
 	return append(dst, q.Args...), true
 }
 
 // setArgs is $args' set handler: "set $args ..." replaces the query string.
-// The value is copied: the caller's buffer may be reused.
+// The value is copied: the caller's buffer may be reused. Even an empty
+// value leaves $args found (non-nil), as nginx's r->args.data stays set.
 func setArgs(q *Request, val []byte) {
+	if q.argsBuf == nil {
+		q.argsBuf = make([]byte, 0, max(len(val), 64))
+	}
 	q.argsBuf = append(q.argsBuf[:0], val...)
 	q.Args = q.argsBuf
+}
+
+// getFoundEmpty is a variable that is always found and empty, e.g. $http3
+// on a connection that is not HTTP/3 (nginx's ngx_http_variable_null_value).
+func getFoundEmpty(_ *Request, _ *variable, dst []byte) ([]byte, bool) { return dst, true }
+
+// getHTTP2 is "h2" on an HTTP/2 request (sliceproxy serves HTTP/2 only over
+// TLS) and found-empty otherwise, as ngx_http_variable_http2.
+func getHTTP2(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.Client != nil && q.Client.ProtoMajor == 2 {
+		return append(dst, "h2"...), true
+	}
+	return dst, true
 }
 
 func getIsArgs(q *Request, _ *variable, dst []byte) ([]byte, bool) {
@@ -363,6 +404,24 @@ func getConnectionRequests(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	return strconv.AppendInt(dst, int64(q.ConnRequests), 10), true
 }
 
+// getRequestCompletion is "OK" once the response is complete, else found
+// and empty (ngx_http_variable_request_completion).
+func getRequestCompletion(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.Response.Complete {
+		return append(dst, "OK"...), true
+	}
+	return dst, true
+}
+
+// getConnectionTime is $connection_time: seconds with millisecond
+// resolution since the connection was accepted.
+func getConnectionTime(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.ConnStart.IsZero() {
+		return appendMsec(dst, 0), true
+	}
+	return appendMsec(dst, q.reg.opts.Now().Sub(q.ConnStart).Milliseconds()), true
+}
+
 func getMsec(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	return appendMsec(dst, q.reg.opts.Now().UnixMilli()), true
 }
@@ -375,11 +434,19 @@ func getTimeLocal(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	return q.reg.opts.Now().AppendFormat(dst, "02/Jan/2006:15:04:05 -0700"), true
 }
 
+// getProxyHost is not found outside proxy_pass (nginx: no proxy module
+// context for the request).
 func getProxyHost(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.ProxyHost == "" {
+		return dst, false
+	}
 	return append(dst, q.ProxyHost...), true
 }
 
 func getProxyPort(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if q.ProxyPort == "" {
+		return dst, false
+	}
 	return append(dst, q.ProxyPort...), true
 }
 

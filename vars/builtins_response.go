@@ -17,7 +17,15 @@ func getSentHeader(q *Request, v *variable, dst []byte) ([]byte, bool) {
 	return joinHeader(dst, q.Response.Header, func(n []byte) bool { return headerNameMatches(n, v.param) }, ',')
 }
 
+// getSentConnection is the Connection field sent when Response.Header has
+// one, else what ngx_http_header_filter writes: "upgrade" for 101,
+// "keep-alive" or "close". nginx always finds it.
 func getSentConnection(q *Request, _ *variable, dst []byte) ([]byte, bool) {
+	if h := q.Response.Header; h != nil {
+		if out, ok := joinHeader(dst, h, func(n []byte) bool { return equalFoldString(n, "Connection") }, ','); ok {
+			return out, true
+		}
+	}
 	switch {
 	case q.Response.Status == 101:
 		return append(dst, "upgrade"...), true
@@ -50,22 +58,32 @@ func getUpstreamCookie(q *Request, v *variable, dst []byte) ([]byte, bool) {
 	if h == nil {
 		return dst, false
 	}
-	for i := range h.Fields {
-		f := &h.Fields[i]
+	if val, ok := findSetCookie(h.Fields, v.param); ok {
+		return append(dst, val...), true
+	}
+	return dst, false
+}
+
+// findSetCookie returns the value of cookie name (compared
+// case-insensitively) in the first Set-Cookie field that starts with
+// "name=", up to the first ";".
+func findSetCookie(fields []http1.Field, name string) ([]byte, bool) {
+	for i := range fields {
+		f := &fields[i]
 		if !equalFoldString(f.Name, "Set-Cookie") {
 			continue
 		}
 		val := f.Value
-		if len(val) > len(v.param) && equalFoldString(val[:len(v.param)], v.param) && val[len(v.param)] == '=' {
-			val = val[len(v.param)+1:]
+		if len(val) > len(name) && equalFoldString(val[:len(name)], name) && val[len(name)] == '=' {
+			val = val[len(name)+1:]
 			end := 0
 			for end < len(val) && val[end] != ';' {
 				end++
 			}
-			return append(dst, val[:end]...), true
+			return val[:end], true
 		}
 	}
-	return dst, false
+	return nil, false
 }
 
 func getBytesSent(q *Request, _ *variable, dst []byte) ([]byte, bool) {

@@ -33,7 +33,8 @@ var foundVars = []string{
 	"sent_http_connection", "proxy_host", "proxy_port", "request_body", "request_body_file",
 	"ssl_server_name", "ssl_protocol", "https", "gzip_ratio", "m_nodefault", "m_exact", "lbl",
 	"unset_var", "server_protocol", "request_method", "request_uri", "uri", "host",
-	"realip_remote_addr", "proxy_protocol_addr", "limit_rate", "connection_requests",
+	"realip_remote_addr", "proxy_protocol_addr", "limit_rate", "connection_requests", "http2",
+	"request_completion", "is_args", "cookie_b", "arg_b", "upstream_http_x_missing", "sent_http_location",
 }
 
 // foundCases are requests whose variables differ in being found.
@@ -120,7 +121,7 @@ func renderFound(t *testing.T, reg *Registry, idx []Index, tc diffCase, env diff
 	var sent http1.Header
 	sent.Add([]byte("Content-Type"), []byte("text/plain"))
 	sent.Add([]byte("Content-Length"), []byte(strconv.Itoa(len(foundBody))))
-	q.Response = Response{Status: 200, Header: &sent, KeepAlive: false}
+	q.Response = Response{Status: 200, Header: &sent, KeepAlive: false, Complete: true}
 	var out []byte
 	for i, j := range idx {
 		if i > 0 {

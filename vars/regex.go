@@ -460,8 +460,13 @@ func (r *Registry) CompileRegex(pattern string, caseless bool, pos nginxconf.Pos
 }
 
 // MatchRegex runs re on subject and, on a match, records its captures for
-// $1..$9 and assigns its named captures, as ngx_http_regex_exec does. On no
-// match the previous captures stay.
+// $1..$9 and assigns its named captures, as ngx_http_regex_exec does: a
+// match of a regex without groups leaves no $1..$9 (nginx sets
+// r->ncaptures from every match). On no match the previous captures stay,
+// as for location, map and server_name regexes; an "if" or "rewrite" whose
+// regex does not match must call ClearCaptures, as
+// ngx_http_script_regex_start_code does (verified with nginx 1.22, see
+// captures_test.go).
 func (q *Request) MatchRegex(re *Regex, subject []byte) bool {
 	idx, ok := re.FindIndex(subject, q.matchBuf[:0])
 	q.matchBuf = idx

@@ -36,6 +36,13 @@ const (
 	// flagDefined: something defines it; an undefined variable is a
 	// reference nobody has declared yet (only with DeferUnknown).
 	flagDefined
+	// flagPlain: declared by set, map or a named capture, without a getter
+	// of its own yet; "set" gives it nginx's ngx_http_rewrite_var.
+	flagPlain
+	// flagWeak: a built-in that a "set", "map" or named capture of the same
+	// name replaces (tengine's log-only variables such as $sec, which
+	// tengine's registry does not know).
+	flagWeak
 )
 
 // getter appends the value of v for q to dst. ok=false means "not found",
@@ -80,11 +87,13 @@ func NewRegistry(opts RegistryOptions) *Registry {
 	}
 	r := &Registry{
 		opts:   opts,
-		byName: make(map[string]Index, len(builtins)+32),
+		byName: make(map[string]Index, len(builtins)+len(tengineBuiltins)+32),
 		pid:    fmt.Sprint(opts.PID),
 	}
-	for _, b := range builtins {
-		r.add(variable{name: b.name, flags: b.flags | flagDefined, get: b.get, set: b.set})
+	for _, table := range [][]builtin{builtins, tengineBuiltins} {
+		for _, b := range table {
+			r.add(variable{name: b.name, flags: b.flags | flagDefined, get: b.get, set: b.set})
+		}
 	}
 	for _, n := range stubNames {
 		if !strings.HasSuffix(n, "_") {
@@ -164,13 +173,28 @@ func unknownVariable(name string, pos nginxconf.Pos) nginxconf.Diagnostic {
 // map target or an assignable built-in ($args, $limit_rate) is allowed.
 // The error is a nginxconf.Diagnostic without a position: the caller knows it.
 func (r *Registry) DeclareSet(name string) (Index, error) {
-	return r.declare(name, nginxconf.Pos{})
+	return r.declareSet(name, nginxconf.Pos{})
 }
 
 // DeclareSetAt is DeclareSet with the position of the set directive, used
 // in the diagnostic.
 func (r *Registry) DeclareSetAt(name string, pos nginxconf.Pos) (Index, error) {
-	return r.declare(name, pos)
+	return r.declareSet(name, pos)
+}
+
+// declareSet declares a set target. Read before any "set" ran, it is found
+// and empty, as nginx's ngx_http_rewrite_var ("using uninitialized
+// variable"): the access log prints "" for it, not "-". A map target or a
+// built-in keeps its getter.
+func (r *Registry) declareSet(name string, pos nginxconf.Pos) (Index, error) {
+	i, err := r.declare(name, pos)
+	if err != nil {
+		return i, err
+	}
+	if v := &r.vars[i]; v.flags&flagPlain != 0 && v.mapv == nil {
+		v.get = getFoundEmpty
+	}
+	return i, nil
 }
 
 // declare adds a changeable variable (set target, map target, named capture).
@@ -184,7 +208,13 @@ func (r *Registry) declare(name string, pos nginxconf.Pos) (Index, error) {
 		v := &r.vars[i]
 		if v.flags&flagDefined == 0 {
 			// A deferred reference becomes a real variable.
-			v.flags |= flagDefined | flagChangeable
+			v.flags |= flagDefined | flagChangeable | flagPlain
+			return i, nil
+		}
+		if v.flags&flagWeak != 0 {
+			// The user's variable replaces a log-only built-in.
+			v.flags = flagDefined | flagChangeable | flagPlain
+			v.get, v.set = getNotFound, nil
 			return i, nil
 		}
 		if v.flags&flagChangeable == 0 {
@@ -196,7 +226,7 @@ func (r *Registry) declare(name string, pos nginxconf.Pos) (Index, error) {
 		// nginx: prefixed names are indexed lazily and cannot be redefined.
 		return 0, duplicateVariable(name, pos)
 	}
-	return r.add(variable{name: lname, flags: flagDefined | flagChangeable, get: getNotFound, pos: pos}), nil
+	return r.add(variable{name: lname, flags: flagDefined | flagChangeable | flagPlain, get: getNotFound, pos: pos}), nil
 }
 
 func duplicateVariable(name string, pos nginxconf.Pos) nginxconf.Diagnostic {

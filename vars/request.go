@@ -105,7 +105,12 @@ func (q *Request) Reset() {
 // args from it. An error means nginx would answer 400.
 func (q *Request) SetClient(c *http1.Request) error {
 	q.Client = c
-	q.Args = c.Query
+	// nginx sets r->args only for a non-empty query: "/p" and "/p?" both
+	// leave $args not found.
+	q.Args = nil
+	if len(c.Query) > 0 {
+		q.Args = c.Query
+	}
 	uri, err := normalizeInto(q.uriBuf[:0], c.Path, true)
 	if err != nil {
 		q.URI = nil

@@ -56,6 +56,7 @@ type directiveJSON struct {
 	Value    string   `json:"value,omitempty"`
 	Enum     []string `json:"enum,omitempty"`
 	Unique   bool     `json:"unique,omitempty"`
+	Default  string   `json:"nginx_default,omitempty"`
 }
 
 func directivesJSON() []directiveJSON {
@@ -64,7 +65,7 @@ func directivesJSON() []directiveJSON {
 	for _, s := range specs {
 		out = append(out, directiveJSON{Name: s.Name, Contexts: s.Contexts.Names(), Args: s.Args.String(),
 			Block: s.Block, Status: s.Status.String(), Module: s.Module, Origin: s.Origin, Note: s.Note,
-			Value: s.Value.String(), Enum: s.Enum, Unique: s.Unique})
+			Value: s.Value.String(), Enum: s.Enum, Unique: s.Unique, Default: s.Default})
 	}
 	return out
 }

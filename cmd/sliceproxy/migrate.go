@@ -116,10 +116,15 @@ func buildMigrateReport(file string, cfg *nginxconf.Config, diags []nginxconf.Di
 			continue
 		}
 		s := u.Spec
-		r.Counts[s.Status.String()]++
-		if s.Status != nginxconf.Implemented {
-			add(s.Status.String()+"/"+s.Name+"/"+s.Module, migrateEntry{Directive: s.Name, Module: s.Module,
-				Origin: s.Origin, Status: s.Status.String(), Note: s.Note}, place)
+		status := s.EffectiveStatus(u.Directive)
+		r.Counts[status.String()]++
+		if status != nginxconf.Implemented {
+			note := s.Note
+			if status != s.Status {
+				note = "set to nginx's default, which is what sliceproxy does"
+			}
+			add(status.String()+"/"+s.Name+"/"+s.Module+"/"+note, migrateEntry{Directive: s.Name, Module: s.Module,
+				Origin: s.Origin, Status: status.String(), Note: note}, place)
 		}
 		if s.Origin == "tengine" {
 			add("tengine/"+s.Name, migrateEntry{Directive: s.Name, Module: s.Module, Origin: s.Origin,

@@ -43,6 +43,9 @@ type backendResponse struct {
 	Chunked bool
 	// Close adds "Connection: close" and closes after the response.
 	Close bool
+	// Raw, when set, is written instead of a generated response, part by
+	// part with a 10 ms pause between parts (framing split across reads).
+	Raw []string
 	// Tunnel (with Status 101) echoes every byte after the head back to
 	// the sender until it closes: an upgraded connection.
 	Tunnel bool
@@ -172,6 +175,20 @@ func (b *backend) serve(c *backendConn) {
 		b.mu.Unlock()
 		resp := b.handler(req)
 		keep := !resp.Close && wantsKeepAlive(req)
+		if resp.Raw != nil {
+			for i, part := range resp.Raw {
+				if i > 0 {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if _, err := io.WriteString(c.nc, part); err != nil {
+					return
+				}
+			}
+			if resp.Close || !keep {
+				return
+			}
+			continue
+		}
 		if resp.Tunnel {
 			if writeBackendResponse(c.nc, req, resp, true) == nil {
 				_, _ = io.Copy(c.nc, br)

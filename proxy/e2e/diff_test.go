@@ -20,8 +20,9 @@ type diffSuite struct {
 	// starting on this configuration: the suite is skipped with the error
 	// while it fails to start.
 	blocked string
-	// http is the http{} body; {{PORT}} is the server's own port, {{DIR}}
-	// its prefix, {{BACKEND}} the address of its echo backend.
+	// http is the http{} body; {{PORT}} is the server's own port, {{PORT2}}
+	// a second port for it, {{DIR}} its prefix, {{BACKEND}} the address of
+	// its echo backend.
 	http  string
 	files map[string]string
 	cases []diffCase
@@ -35,6 +36,8 @@ type diffCase struct {
 	// body, when set, is sent after one interim response has been read
 	// (Expect: 100-continue).
 	body string
+	// port2 sends the request to {{PORT2}} instead of {{PORT}}.
+	port2 bool
 	// head: the last request is HEAD, so its response has no body.
 	head bool
 	// responses to read; default 1.
@@ -74,6 +77,7 @@ var fixedMtime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 type diffSide struct {
 	name    string
 	addr    string
+	addr2   string // {{PORT2}}
 	dir     string
 	backend *backend
 }
@@ -82,7 +86,8 @@ type diffSide struct {
 // directories, backend address) by placeholders.
 func (s diffSide) normalize(text string) string {
 	_, port, _ := strings.Cut(s.addr, ":")
-	return strings.NewReplacer(s.backend.Addr, "BACKEND", ":"+port, ":PORT", s.dir, "DIR").Replace(text)
+	_, port2, _ := strings.Cut(s.addr2, ":")
+	return strings.NewReplacer(s.backend.Addr, "BACKEND", ":"+port, ":PORT", ":"+port2, ":PORT2", s.dir, "DIR").Replace(text)
 }
 
 // runDiffSuite starts nginx and sliceproxy on the suite's configuration and
@@ -93,15 +98,17 @@ func runDiffSuite(t *testing.T, suite diffSuite) {
 	needBinary(t)
 	ngxBackend := startBackend(t, nil)
 	spBackend := startBackend(t, nil)
-	withBackend := func(b *backend) testenv.NginxConfig {
+	ngxPort2, spPort2 := testenv.FreePort(t), testenv.FreePort(t)
+	withBackend := func(b *backend, port2 int) testenv.NginxConfig {
+		expand := strings.NewReplacer("{{BACKEND}}", b.Addr, "{{PORT2}}", fmt.Sprint(port2)).Replace
 		files := map[string]string{}
 		for k, v := range suite.files {
-			files[k] = strings.ReplaceAll(v, "{{BACKEND}}", b.Addr)
+			files[k] = expand(v)
 		}
-		return testenv.NginxConfig{HTTP: strings.ReplaceAll(suite.http, "{{BACKEND}}", b.Addr), Files: files}
+		return testenv.NginxConfig{HTTP: expand(suite.http), Files: files}
 	}
-	ngx := testenv.StartNginx(t, withBackend(ngxBackend))
-	sp, err := trySliceproxy(t, renderConfig(t, withBackend(spBackend)))
+	ngx := testenv.StartNginx(t, withBackend(ngxBackend, ngxPort2))
+	sp, err := trySliceproxy(t, renderConfig(t, withBackend(spBackend, spPort2)))
 	if err != nil {
 		if suite.blocked != "" {
 			t.Skipf("blocked on %s: sliceproxy does not start: %v", suite.blocked, err)
@@ -119,8 +126,8 @@ func runDiffSuite(t *testing.T, suite diffSuite) {
 		}
 	}
 	sides := [2]diffSide{
-		{name: "nginx", addr: ngx.Addr, dir: ngx.Dir, backend: ngxBackend},
-		{name: "sliceproxy", addr: sp.Addr, dir: sp.Dir, backend: spBackend},
+		{name: "nginx", addr: ngx.Addr, addr2: fmt.Sprintf("127.0.0.1:%d", ngxPort2), dir: ngx.Dir, backend: ngxBackend},
+		{name: "sliceproxy", addr: sp.Addr, addr2: fmt.Sprintf("127.0.0.1:%d", spPort2), dir: sp.Dir, backend: spBackend},
 	}
 	for _, c := range suite.cases {
 		if sp.Exited() {
@@ -192,12 +199,19 @@ func expandReq(req string, side diffSide) string {
 // answers.
 func runExchange(side diffSide, c diffCase) exchange {
 	var ex exchange
-	rc, err := dialRaw(side.addr)
+	addr := side.addr
+	if c.port2 {
+		addr = side.addr2
+	}
+	rc, err := dialRaw(addr)
 	if err != nil {
 		ex.err = err
 		return ex
 	}
 	defer rc.Close()
+	// Both servers answer in milliseconds; the longest wait a case needs is
+	// a 1 s timeout of the server's.
+	rc.timeout = 5 * time.Second
 	// A server may answer and close while we are still writing a request
 	// it rejected; the answer is what counts, so write errors are ignored.
 	_ = rc.Write(expandReq(c.req, side))

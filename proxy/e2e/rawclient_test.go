@@ -54,6 +54,8 @@ func (r *rawResponse) Get(name string) string {
 type rawConn struct {
 	c  net.Conn
 	br *bufio.Reader
+	// timeout bounds each read and write; ioTimeout unless changed.
+	timeout time.Duration
 }
 
 func dialRaw(addr string) (*rawConn, error) {
@@ -61,14 +63,14 @@ func dialRaw(addr string) (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rawConn{c: c, br: bufio.NewReaderSize(c, 64<<10)}, nil
+	return &rawConn{c: c, br: bufio.NewReaderSize(c, 64<<10), timeout: ioTimeout}, nil
 }
 
 func (rc *rawConn) Close() error { return rc.c.Close() }
 
 // Write sends s as it is.
 func (rc *rawConn) Write(s string) error {
-	_ = rc.c.SetWriteDeadline(time.Now().Add(ioTimeout))
+	_ = rc.c.SetWriteDeadline(time.Now().Add(rc.timeout))
 	_, err := io.WriteString(rc.c, s)
 	return err
 }
@@ -76,7 +78,7 @@ func (rc *rawConn) Write(s string) error {
 // ReadResponse reads one response; head says the request was HEAD (no body
 // whatever the headers say).
 func (rc *rawConn) ReadResponse(head bool) (*rawResponse, error) {
-	_ = rc.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	_ = rc.c.SetReadDeadline(time.Now().Add(rc.timeout))
 	line, err := rc.br.ReadString('\n')
 	if err != nil {
 		if line == "" && (errors.Is(err, io.EOF) || isReset(err)) {
