@@ -27,7 +27,14 @@ import (
 func testConfig(o *options) int {
 	cfg, diags := o.loadConfig()
 	if cfg != nil {
-		diags = nginxconf.MergeDiagnostics(diags, nginxconf.CheckIn(cfg, nginxconf.CtxMain), runtimeDiagnostics(cfg))
+		diags = nginxconf.MergeDiagnostics(diags, nginxconf.CheckIn(cfg, nginxconf.CtxMain), nil)
+		// nginx finds what the runtime loaders find (unknown variables,
+		// unresolvable upstreams, ...) only after the whole file parsed
+		// cleanly, so they come last, and only then: a config with syntax or
+		// table errors would give them a half-read tree to trip over.
+		if !nginxconf.HasErrors(diags) {
+			diags = append(diags, nginxconf.SortDiagnostics(runtimeDiagnostics(cfg))...)
+		}
 	}
 	failed := cfg == nil || nginxconf.HasErrors(diags)
 	for _, d := range diags {
