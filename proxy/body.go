@@ -67,8 +67,9 @@ func (st *reqState) sendContinue() {
 	}
 	st.body.continueSent = true
 	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
-	_, _ = st.c.bw.Write(continueLine)
-	_ = st.c.bw.Flush()
+	w := st.w()
+	_, _ = w.Write(continueLine)
+	_ = w.Flush()
 }
 
 // readBodyToMemory reads the whole client body into st.body.buffered.

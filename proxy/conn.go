@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"sliceproxy/proxy/http1"
+	"sliceproxy/upstream"
 )
 
 // clientWriteBuffer is the size of the buffered writer to a client: a
@@ -36,7 +38,7 @@ type clientConn struct {
 	pipe bool
 
 	rd  *http1.Reader
-	bw  *bufio.Writer
+	bw  *bufio.Writer // from Server.writers while a request is answered
 	req http1.Request
 
 	// idle is 1 while the connection waits for the next request: the only
@@ -45,6 +47,33 @@ type clientConn struct {
 
 	requests int
 	st       reqState
+
+	// upstream is the upstream connection of the request in flight, so that
+	// a fast stop can cut it too. upMu also guards the replacement of nc by
+	// its TLS wrapper.
+	upMu     sync.Mutex
+	upstream net.Conn
+}
+
+// setUpstream records the upstream connection in use (nil when none).
+func (c *clientConn) setUpstream(u *upstream.Conn) {
+	c.upMu.Lock()
+	if u == nil {
+		c.upstream = nil
+	} else {
+		c.upstream = u.Conn
+	}
+	c.upMu.Unlock()
+}
+
+// abort closes the client connection and the upstream one in use.
+func (c *clientConn) abort() {
+	c.upMu.Lock()
+	_ = c.nc.Close()
+	if c.upstream != nil {
+		_ = c.upstream.Close()
+	}
+	c.upMu.Unlock()
 }
 
 func (s *Server) newClientConn(nc net.Conn, l *boundListener) *clientConn {
@@ -107,7 +136,6 @@ func (c *clientConn) serve() {
 	opts := def.readerOptions()
 	opts.Buffers = c.srv.bufs
 	c.rd = http1.NewReader(c.nc, opts)
-	c.bw = bufio.NewWriterSize(c.nc, clientWriteBuffer)
 	headerTimeout := def.headerTimeout
 	keepaliveTimeout := def.conf.keepaliveTimeout
 	rt.release()
@@ -161,7 +189,9 @@ func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
 		return false
 	}
 	_ = tc.SetDeadline(time.Time{})
+	c.upMu.Lock()
 	c.nc = tc
+	c.upMu.Unlock()
 	c.tls = true
 	c.sni = tc.ConnectionState().ServerName
 	if isH2(tc) {

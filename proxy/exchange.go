@@ -99,6 +99,7 @@ func (st *reqState) runAttempts(g *upstream.Group, body upstreamBody) {
 		fresh = false
 
 		conn, reused, res := st.connect(g, peer, key, wasFresh)
+		st.c.setUpstream(conn)
 		if res.kind == failNone {
 			res = st.sendAndReadHead(conn, body)
 		}
@@ -282,7 +283,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 		return res
 	}
 	if st.urd == nil {
-		st.urd = http1.NewReader(conn, http1.Options{})
+		st.urd = http1.NewReader(conn, http1.Options{Buffers: st.c.srv.bufs})
 	} else {
 		st.urd.Reset(conn)
 	}

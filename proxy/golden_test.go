@@ -16,9 +16,8 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestDifferentialNginx keeps honest: the same table must match real nginx.
 func TestServeGolden(t *testing.T) {
 	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
-		xt, _ := r.get("X-Test")
 		return fakeReply{Status: 200, Header: []string{"Content-Type: text/plain", "X-Backend: 1"},
-			Body: r.Method + " " + r.URI + " host=" + hostOf(r) + " x-test=" + xt + "\n"}
+			Body: diffEcho(r)}
 	})
 	body := strings.ReplaceAll(strings.ReplaceAll(diffHTTP, "{{BE}}", be.Addr()), "{{LISTEN}}", "127.0.0.1:0")
 	tp := startProxy(t, body, diffFiles)

@@ -17,7 +17,9 @@ func (c *clientConn) handle(rt *Runtime) bool {
 	st := &c.st
 	st.begin(c, rt)
 	st.serve()
+	c.setUpstream(nil)
 	st.finish()
+	st.releaseBuffers()
 	return st.keepAlive && !c.srv.closing.Load()
 }
 

@@ -36,6 +36,15 @@ server {
     location /set { set $x "val"; return 200 "x=$x"; }
     location /if { if ($arg_a = 1) { return 201 "a1"; } return 200 "no"; }
     location /slash/ { proxy_pass http://be; }
+    location /xff/ {
+        proxy_pass http://be;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Real-IP $remote_addr;
+    }
+    location /hdr/ { proxy_pass http://be; proxy_pass_request_headers off; }
     location = /teapot { return 418; }
 }
 server {
@@ -76,6 +85,10 @@ var diffRequests = []struct{ host, method, uri string }{
 	{"example.test", "GET", "/if?a=2"},
 	{"example.test", "GET", "/slash"},
 	{"example.test", "GET", "/teapot"},
+	{"example.test", "GET", "/xff/a"},
+	{"example.test", "GET", "/hdr/a"},
+	{"example.test", "GET", "/proxy/sp%20ace"},
+	{"example.test", "GET", "/rw/%7Euser"},
 	{"example.test", "POST", "/ret"},
 	{"other.test", "GET", "/"},
 	{"a.wild.test", "GET", "/"},
@@ -88,9 +101,8 @@ var diffRequests = []struct{ host, method, uri string }{
 // sliceproxy and compares status, selected headers and body.
 func TestDifferentialNginx(t *testing.T) {
 	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
-		xt, _ := r.get("X-Test")
 		return fakeReply{Status: 200, Header: []string{"Content-Type: text/plain", "X-Backend: 1"},
-			Body: r.Method + " " + r.URI + " host=" + hostOf(r) + " x-test=" + xt + "\n"}
+			Body: diffEcho(r)}
 	})
 	body := strings.ReplaceAll(diffHTTP, "{{BE}}", be.Addr())
 	ng := testenv.StartNginx(t, testenv.NginxConfig{
@@ -148,12 +160,24 @@ func diffDo(t *testing.T, addr, host, method, uri string) diffResponse {
 	}
 	defer c.Close()
 	tc := &testClient{t: t, c: c, br: bufio.NewReader(c)}
-	tc.send(method + " " + uri + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+	tc.send(method + " " + uri + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\nX-Client: c\r\nX-Forwarded-For: 10.1.1.1\r\nTE: trailers\r\n\r\n")
 	r := tc.read(method)
 	body := r.Body
 	// nginx's error pages name its version with server_tokens on.
 	body = strings.ReplaceAll(body, "<center>nginx/1.22.1</center>", "<center>nginx</center>")
 	return diffResponse{status: r.Status, header: r.Header, body: body}
+}
+
+// diffEcho is the fake backend's answer: what the proxy sent it.
+func diffEcho(r *fakeRequest) string {
+	var b strings.Builder
+	b.WriteString(r.Method + " " + r.URI + " " + r.Proto + "\n")
+	for _, h := range []string{"Host", "Connection", "X-Test", "X-Forwarded-For", "X-Real-IP", "Content-Length", "Transfer-Encoding", "TE", "Upgrade", "Keep-Alive", "X-Client"} {
+		if v, ok := r.get(h); ok {
+			b.WriteString(h + ": " + v + "\n")
+		}
+	}
+	return b.String()
 }
 
 func hostOf(r *fakeRequest) string {

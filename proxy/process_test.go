@@ -69,6 +69,17 @@ http {
 	sigs <- syscall.SIGHUP
 	waitFor(t, func() bool { return tp.get("x", "/").Body == "v2" })
 
+	// USR1 reopens the logs (logrotate moved the old file away).
+	if err := os.Rename(filepath.Join(dir, "access.log"), filepath.Join(dir, "access.log.1")); err != nil {
+		t.Fatal(err)
+	}
+	sigs <- syscall.SIGUSR1
+	waitFor(t, func() bool {
+		tp.get("x", "/after-usr1")
+		b, _ := os.ReadFile(filepath.Join(dir, "access.log"))
+		return strings.Contains(string(b), "/after-usr1")
+	})
+
 	write(`return 200 "v3"; nonsense_directive on;`)
 	sigs <- syscall.SIGHUP
 	time.Sleep(200 * time.Millisecond)

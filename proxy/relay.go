@@ -48,10 +48,17 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	buf := st.buffer()
 	lastDeadline := time.Now()
 	_ = conn.SetReadDeadline(lastDeadline.Add(conf.readTimeout))
+	// What has been written goes out before a read that may wait for the
+	// network (proxy_buffering off semantics; on is no worse, nginx sends
+	// what it has too). A length or until-close body read waits only when
+	// nothing is buffered; a chunked one may also wait with a part of the
+	// framing buffered, up to a chunk-size line.
+	flushBelow := 1
+	if resp.Chunked {
+		flushBelow = maxChunkFraming
+	}
 	for !br.Done() {
-		if st.urd.Buffered() == 0 {
-			// The next read waits for the network: what we have goes out
-			// first (proxy_buffering off semantics, and on is no worse).
+		if st.urd.Buffered() < flushBelow {
 			if clientOK {
 				if err := w.Flush(); err != nil {
 					clientOK = false
@@ -143,6 +150,11 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	}
 	st.vr.Response.BytesSent += br.PayloadRead()
 }
+
+// maxChunkFraming bounds the framing bytes (CRLF and a chunk-size line with
+// extensions, http1's MaxChunkSizeLine) that may sit in the buffer while the
+// next chunked read still waits for the network.
+const maxChunkFraming = 4096 + 4
 
 var errResponseAbandoned = errors.New("response not read to its end")
 

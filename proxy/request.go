@@ -125,15 +125,27 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	f.Start = st.start
 }
 
-// releaseBuffers drops per-connection buffers when the connection ends.
+// releaseBuffers gives the big buffers back between requests, so that an
+// idle keep-alive client holds only its goroutine and a few small slices
+// (nginx holds about a kilobyte per idle connection).
 func (st *reqState) releaseBuffers() {
 	if st.copyBuf != nil {
 		b := st.copyBuf
 		st.copyBuf = nil
 		copyBufPool.Put(&b)
 	}
-	st.body.buffered = nil
-	st.urd = nil
+	if cap(st.body.buffered) > 64<<10 {
+		st.body.buffered = nil
+	}
+	if st.urd != nil {
+		st.urd.Reset(nil)
+		st.urd.Release()
+	}
+	if c := st.c; c != nil && c.bw != nil {
+		c.bw.Reset(nil)
+		c.srv.writers.Put(c.bw)
+		c.bw = nil
+	}
 }
 
 // copyBufSize is the chunk a body is copied in.
@@ -148,8 +160,15 @@ func (st *reqState) buffer() []byte {
 	return st.copyBuf
 }
 
-// w is the client writer.
-func (st *reqState) w() *bufio.Writer { return st.c.bw }
+// w is the client writer, taken from the server's pool for the request.
+func (st *reqState) w() *bufio.Writer {
+	c := st.c
+	if c.bw == nil {
+		c.bw = c.srv.writers.Get().(*bufio.Writer)
+		c.bw.Reset(c.nc)
+	}
+	return c.bw
+}
 
 // logContext appends nginx's ", client: ..., server: ..., request: ..." tail
 // to an error log message.

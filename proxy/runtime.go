@@ -1,8 +1,8 @@
 package proxy
 
 import (
-	"net/netip"
 	"crypto/tls"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +56,7 @@ type socketConf struct {
 	specific map[netip.Addr]*socketConf
 	// key is listenKey(network, addr).
 	key string
-	tls      *tls.Config
+	tls *tls.Config
 	// pos is the first listen directive of the address, for messages.
 	pos nginxconf.Pos
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,10 @@ type Server struct {
 	date   dateCache
 	// bufs lends request buffers to client connections only while a
 	// request is being read (idle keep-alive clients hold none).
-	bufs    *http1.BufferPool
+	bufs *http1.BufferPool
+	// writers are the clients' buffered writers, held only while a
+	// response is written.
+	writers sync.Pool
 	wg      sync.WaitGroup
 	closing atomic.Bool
 	// done is closed when Close or Shutdown starts.
@@ -63,6 +67,7 @@ func NewServer(rt *Runtime) (*Server, error) {
 		done:      make(chan struct{}),
 		bufs:      http1.NewBufferPool(0),
 	}
+	s.writers.New = func() any { return bufio.NewWriterSize(nil, clientWriteBuffer) }
 	if n := rt.main.workerConnections; n > 0 {
 		s.connSem = make(chan struct{}, n)
 	}
@@ -376,6 +381,6 @@ func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		_ = c.nc.Close()
+		c.abort()
 	}
 }

@@ -18,12 +18,13 @@ func (st *reqState) tunnel(conn *upstream.Conn) {
 	st.buildRelayHead()
 	c := st.c
 	_ = c.nc.SetWriteDeadline(st.writeDeadline())
-	if _, err := c.bw.Write(st.head); err != nil {
+	w := st.w()
+	if _, err := w.Write(st.head); err != nil {
 		conn.Close()
 		return
 	}
 	st.headerSent = true
-	if err := c.bw.Flush(); err != nil {
+	if err := w.Flush(); err != nil {
 		conn.Close()
 		return
 	}

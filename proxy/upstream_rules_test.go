@@ -3,6 +3,7 @@ package proxy
 import (
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -186,6 +187,8 @@ func TestStreamingAndTrailers(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -200,7 +203,7 @@ func TestStreamingAndTrailers(t *testing.T) {
 		<-release
 		c.Write([]byte("6\r\nsecond\r\n0\r\nX-Sum: 42\r\n\r\n"))
 	}()
-	t.Cleanup(func() { ln.Close(); <-done })
+	t.Cleanup(func() { releaseAll(); ln.Close(); <-done })
 	tp := startProxy(t, `
 server {
     listen 127.0.0.1:0;
@@ -217,7 +220,7 @@ server {
 		}
 		got.WriteString(line)
 	}
-	close(release)
+	releaseAll()
 	rest, _ := c.br.ReadString('\n')
 	for !strings.HasSuffix(got.String()+rest, "\r\n\r\n") {
 		line, err := c.br.ReadString('\n')

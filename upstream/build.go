@@ -35,7 +35,8 @@ func Build(http []*nginxconf.Directive, reg *vars.Registry, opt Options) (*Set, 
 		if g == nil {
 			continue
 		}
-		if _, dup := s.groups[g.Name]; dup {
+		key := strings.ToLower(g.Name)
+		if _, dup := s.groups[key]; dup {
 			diags = append(diags, errAt(d.Pos, "duplicate upstream \""+g.Name+"\"", "duplicate"))
 			g.Pool.Close()
 			continue
@@ -44,7 +45,7 @@ func Build(http []*nginxconf.Directive, reg *vars.Registry, opt Options) (*Set, 
 			g.Pool.Close()
 			continue
 		}
-		s.groups[g.Name] = g
+		s.groups[key] = g
 		s.order = append(s.order, g)
 	}
 	return s, diags

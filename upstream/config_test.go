@@ -283,3 +283,21 @@ func TestBuildGolden(t *testing.T) {
 		t.Fatalf("build dump differs from %s (run with -update to accept):\n%s", golden, b.String())
 	}
 }
+
+// nginx compares upstream names case-insensitively: "proxy_pass http://a"
+// uses "upstream A", and "upstream a" after "upstream A" is a duplicate.
+func TestUpstreamNamesCaseInsensitive(t *testing.T) {
+	set, diags, _ := buildConf(t, "upstream Backend { server 127.0.0.1:1; }\n")
+	if len(diags) != 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	for _, name := range []string{"Backend", "backend", "BACKEND"} {
+		if g := set.Get(name); g == nil || g.Name != "Backend" {
+			t.Errorf("Get(%q) = %v, want the group Backend", name, g)
+		}
+	}
+	_, diags, _ = buildConf(t, "upstream A { server 127.0.0.1:1; }\nupstream a { server 127.0.0.1:2; }\n")
+	if len(diags) != 1 || !strings.Contains(diags[0].Message, `duplicate upstream "a"`) || diags[0].Pos.Line != 3 {
+		t.Fatalf("diagnostics %v, want duplicate upstream \"a\" at line 3", diags)
+	}
+}

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,7 +38,14 @@ func (s *Set) Get(name string) *Group {
 	if s == nil {
 		return nil
 	}
-	return s.groups[name]
+	if g, ok := s.groups[name]; ok {
+		return g
+	}
+	// nginx compares upstream names case-insensitively (ngx_http_upstream_add
+	// uses ngx_strncasecmp): "proxy_pass http://a" uses "upstream A". Keys are
+	// stored lowercased; the common all-lowercase name hit above costs no
+	// allocation.
+	return s.groups[strings.ToLower(name)]
 }
 
 // Groups returns the upstream blocks in config order (implicit groups not

@@ -22,6 +22,10 @@ type prefixed struct {
 	prefix string
 	flags  varFlags
 	get    getter
+	// transforms: the suffix names another variable the getter reads
+	// (tengine's $md5_encode_NAME); such getters must be volatile, so
+	// that they evaluate into the caller's buffer, never the arena.
+	transforms bool
 }
 
 // builtins mirrors ngx_http_core_variables, ngx_http_upstream_vars and the
@@ -149,10 +153,9 @@ var stubNames = []string{
 	"ssl_client_fingerprint", "ssl_early_data", "ssl_curves", "ssl_ciphers", "ssl_alpn_protocol",
 	"request_port", "is_request_port",
 	"upstream_first_byte_time", "upstream_session_time", "binary_remote_port",
-	// tengine (T_NGX_VARS): $raw_uri needs the URI as received before
-	// tengine's own rewriting; the prefix families evaluate another
-	// variable by name at request time.
-	"raw_uri", "base64_decode_", "md5_encode_", "escape_uri_",
+	// tengine (T_NGX_VARS): $raw_uri is the URI as received before
+	// tengine's own processing, which sliceproxy does not keep.
+	"raw_uri",
 }
 
 var prefixes = []prefixed{

@@ -1,6 +1,10 @@
 package vars
 
 import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -41,14 +45,81 @@ var tengineBuiltins = []builtin{
 }
 
 // tenginePrefixes are tengine's prefixed families sliceproxy computes.
-// The others are stubs (see stubNames): they transform another variable
-// looked up by name at request time.
+// The transforming ones read the variable named by the rest of the name
+// ($md5_encode_http_host is the MD5 of $http_host) and are not found when
+// it is not found or does not exist.
 var tenginePrefixes = []prefixed{
 	{prefix: "sent_cookie_", flags: flagNoCache, get: getSentCookie},
 	{prefix: "ascii_", get: getASCII},
-	{prefix: "base64_decode_", flags: flagNoCache, get: getNotFound},
-	{prefix: "md5_encode_", flags: flagNoCache, get: getNotFound},
-	{prefix: "escape_uri_", flags: flagNoCache, get: getNotFound},
+	{prefix: "base64_decode_", flags: flagNoCache, get: transform(appendBase64Decoded), transforms: true},
+	{prefix: "md5_encode_", flags: flagNoCache, get: transform(appendMD5Hex), transforms: true},
+	{prefix: "escape_uri_", flags: flagNoCache, get: transform(appendEscapedURI), transforms: true},
+}
+
+// transform returns the getter of a transforming family: it evaluates the
+// inner variable into the scratch buffer of the current depth (the caller
+// may be writing into dst or into a shallower scratch buffer) and appends
+// f of it.
+func transform(f func(dst, src []byte) []byte) getter {
+	return func(q *Request, v *variable, dst []byte) ([]byte, bool) {
+		if v.inner < 0 {
+			return dst, false
+		}
+		d := q.depth
+		buf := q.scratchAt(d)
+		q.depth++
+		buf, ok := q.appendVar(v.inner, buf)
+		q.depth--
+		q.scratch[d] = buf
+		if !ok {
+			return dst, false
+		}
+		return f(dst, buf), true
+	}
+}
+
+// appendBase64Decoded is ngx_decode_base64 as tengine's $base64_decode_
+// uses it: the input ends at the first "=", padding is optional, and input
+// that does not decode is passed through unchanged.
+func appendBase64Decoded(dst, src []byte) []byte {
+	n := len(src)
+	for i, c := range src {
+		if c == '=' {
+			n = i
+			break
+		}
+	}
+	if n%4 == 1 {
+		return append(dst, src...)
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, base64.RawStdEncoding.DecodedLen(n))
+	out := dst[start : start+base64.RawStdEncoding.DecodedLen(n)]
+	m, err := base64.RawStdEncoding.Decode(out, src[:n])
+	if err != nil {
+		return append(dst[:start], src...)
+	}
+	return dst[:start+m]
+}
+
+// appendMD5Hex appends the MD5 of src in lower-case hex (ngx_hex_dump).
+func appendMD5Hex(dst, src []byte) []byte {
+	sum := md5.Sum(src)
+	return hex.AppendEncode(dst, sum[:])
+}
+
+// appendEscapedURI is ngx_escape_uri with NGX_ESCAPE_URI: space, "#",
+// "%", "?", control bytes, DEL and bytes above 0x7f become "%XX".
+func appendEscapedURI(dst, src []byte) []byte {
+	const hexUpper = "0123456789ABCDEF"
+	for _, c := range src {
+		if c <= ' ' || c == '#' || c == '%' || c == '?' || c >= 0x7f {
+			dst = append(dst, '%', hexUpper[c>>4], hexUpper[c&15])
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func hour12(t time.Time) int {

@@ -24,6 +24,38 @@
 // caller's buffer and allocates nothing once the request's buffers have grown.
 // Reset is O(1) (a generation counter), so a Request is reused across requests.
 //
+// # Found, not found, empty
+//
+// Like nginx, a variable is either found (possibly empty) or not found;
+// Request.AppendVar and Request.Var report it, Template.Eval renders both
+// as "". The access log prints "-" for not found and nothing for found but
+// empty, so the distinction is visible there; it follows nginx 1.22
+// (TestDifferentialNginxFound logs the same requests through nginx):
+//
+//   - not found: $args/$query_string without a query ("/p" and "/p?"
+//     alike; Facts.Args nil), $arg_X, $cookie_X, $http_X and
+//     $sent_http_X for an absent field, $content_type, $content_length,
+//     $remote_user, $upstream_* without an attempt, $upstream_http_X,
+//     $proxy_host/$proxy_port outside proxy_pass, $ssl_server_name on
+//     plain connections, a named capture before its regex matched, a map
+//     target that cannot be computed, and every stub (IsStub).
+//   - found and empty: $is_args without a query, $https on plain HTTP,
+//     $http2/$http3 on HTTP/1.x, a present but empty header, a "set"
+//     variable read before any "set" ran (nginx's "using uninitialized
+//     variable"), $request_completion before the response is complete.
+//
+// # tengine's variables
+//
+// tengine's $dollar, $host_comment, $unix_time, $year, $year2, $month,
+// $day, $hour, $hour12, $minute, $second, $time_http, $full_request,
+// $normalized_request, $sent_cookie_NAME and $ascii_N, and its log-only
+// $sec, $request_time_msec, $request_time_usec and $apache_bytes_sent,
+// render with tengine's formats, and so do $base64_decode_NAME,
+// $md5_encode_NAME and $escape_uri_NAME, which transform the variable NAME
+// (resolved at load time, also when NAME is declared later). The plain
+// names are weak: nginx does not know them, so a "set" or "map" of the same
+// name (valid nginx) replaces them. $raw_uri is a stub.
+//
 // # Maps
 //
 // Registry.LoadMaps builds every "map SOURCE $target { ... }". Exact keys are
@@ -77,16 +109,26 @@
 //   - $http_NAME and $sent_http_NAME join repeated fields with ", " (and
 //     $http_cookie with "; ") as nginx ≥ 1.23 does; Debian's nginx 1.22
 //     returns only the first field of most headers.
-//   - $body_bytes_sent, $bytes_sent and $sent_http_NAME are volatile here
-//     (nginx caches them) so that a value read before the response is sent
-//     is never stale.
+//   - $body_bytes_sent, $bytes_sent, $request_completion and
+//     $sent_http_NAME are volatile here (nginx caches them) so that a value
+//     read before the response is sent is never stale.
 //   - $upstream_* render one entry per attempt separated by ", "; nginx's
 //     " : " between upstream groups (after an internal redirect to another
 //     group) is not produced.
 //   - $realpath_root that cannot be resolved is "" (nginx fails the request).
 //   - Variables nginx modules define but sliceproxy does not compute
-//     ($ssl_protocol, $gzip_ratio, $request_body, $upstream_cache_status, ...)
-//     exist and are always empty; Registry.IsStub tells them apart for lint.
+//     ($ssl_protocol, $gzip_ratio, $request_body, $upstream_cache_status,
+//     $tcpinfo_rtt, ...) exist and are always not found (nginx agrees
+//     while the feature is unused, except $tcpinfo_*, which nginx fills on
+//     Linux); Registry.IsStub tells them apart for lint.
+//   - $sent_http_NAME reads Response.Header: when the proxy lists its own
+//     Server and Date fields there, $sent_http_server and $sent_http_date
+//     are found, where nginx (which writes them outside r->headers_out)
+//     finds them only when proxy_pass_header passes the upstream's.
+//   - $realip_remote_addr/_port equal $remote_addr/_port: the realip module
+//     is not supported, so the address is never replaced.
+//   - tengine's date variables read the clock when evaluated, tengine its
+//     per-event cached time.
 //   - A named capture whose name is a map's target does not replace the map:
 //     the map answers until a match assigns the capture.
 //   - nginx evaluates a complex value in two passes (lengths, then bytes), so

@@ -172,8 +172,19 @@ func TestDeclaredVariablesFound(t *testing.T) {
 	if _, err := reg.DeclareSet("m"); err != nil {
 		t.Fatal(err)
 	}
+	// A name both set and captured is not found until a match, in either
+	// declaration order (ngx_http_regex_compile installs its getter last).
+	if _, err := reg.DeclareSet("both1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := reg.CompileRegex(`^/(?<both1>\w+)/(?<both2>\w+)`, false, nginxconf.Pos{}); len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	if _, err := reg.DeclareSet("both2"); err != nil {
+		t.Fatal(err)
+	}
 	q := newTestRequest(t, reg, clientRequest("GET", "/x"))
-	for name, want := range map[string]string{"s": "", "cap": "-", "m": ""} {
+	for name, want := range map[string]string{"s": "", "cap": "-", "m": "", "both1": "-", "both2": "-"} {
 		if got := renderLike(t, reg, q, name); got != want {
 			t.Errorf("$%s = %q, want %q", name, got, want)
 		}
@@ -232,19 +243,18 @@ func TestTengineVariables(t *testing.T) {
 		{"ascii_256", "-"},
 		{"ascii_x", "-"},
 		{"raw_uri", "-"},
-		{"md5_encode_uri", "-"},
 	} {
 		if got := renderLike(t, reg, q, tc.v); got != tc.want {
 			t.Errorf("$%s = %q, want %q", tc.v, got, tc.want)
 		}
 	}
-	for _, stub := range []string{"raw_uri", "md5_encode_uri", "base64_decode_x", "escape_uri_args", "request_body"} {
+	for _, stub := range []string{"raw_uri", "request_body", "ssl_protocol", "upstream_trailer_x"} {
 		i, _ := reg.Lookup(stub)
 		if !reg.IsStub(i) {
 			t.Errorf("$%s is not reported as a stub", stub)
 		}
 	}
-	for _, real := range []string{"dollar", "year", "sent_cookie_a", "request_time_usec", "connection_time", "upstream_response_length", "sent_http_transfer_encoding"} {
+	for _, real := range []string{"dollar", "year", "sent_cookie_a", "request_time_usec", "connection_time", "upstream_response_length", "sent_http_transfer_encoding", "md5_encode_uri", "base64_decode_x", "escape_uri_args"} {
 		i, _ := reg.Lookup(real)
 		if reg.IsStub(i) {
 			t.Errorf("$%s is reported as a stub", real)
@@ -292,5 +302,95 @@ func TestTengineNamesReplaceable(t *testing.T) {
 	q.SetVar(sec, []byte("5"))
 	if got := eval(t, reg, q, "$second"); got != "5" {
 		t.Errorf("after set: %q", got)
+	}
+}
+
+// FuzzUpperEscapes checks $normalized_request's escape rewriting on
+// arbitrary request URIs: only hex digits after a "%" change, to upper
+// case, and a second pass changes nothing.
+func FuzzUpperEscapes(f *testing.F) {
+	for _, s := range []string{"", "%", "%%ab", "/a%2fb?q=%c3%a9", "%g%1f", "%%%"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := append([]byte(nil), in...)
+		upperEscapes(out)
+		if len(out) != len(in) {
+			t.Fatalf("length changed: %q -> %q", in, out)
+		}
+		for i := range in {
+			if out[i] != in[i] && (out[i] != upperASCII(in[i]) || i == 0 || !isHex(in[i])) {
+				t.Fatalf("byte %d changed unexpectedly: %q -> %q", i, in, out)
+			}
+		}
+		again := append([]byte(nil), out...)
+		upperEscapes(again)
+		if string(again) != string(out) {
+			t.Fatalf("not idempotent: %q -> %q -> %q", in, out, again)
+		}
+	})
+}
+
+// TestTengineTransforms covers $base64_decode_, $md5_encode_ and
+// $escape_uri_, including a name declared by "set" after its use and a
+// transform nested in a map source.
+func TestTengineTransforms(t *testing.T) {
+	reg := NewRegistry(RegistryOptions{Hostname: "h", PID: 1, Now: func() time.Time { return fixedNow }, DeferUnknown: true})
+	tpl, err := reg.Compile("[$md5_encode_later]", nginxconf.Pos{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := reg.DeclareSet("later")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diags := reg.LoadMaps(parseHTTP(t, "map $escape_uri_http_x $m { default d; ~^a%20b$ escaped; }")); len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	c := clientRequest("GET", "/", "X: a b", "Token: aGVsbG8=", "Bad: !!!!", "Short: aGk")
+	q := newTestRequest(t, reg, c)
+	for _, tc := range []struct{ v, want string }{
+		{"base64_decode_http_token", "hello"},
+		{"base64_decode_http_short", "hi"},
+		{"base64_decode_http_bad", "!!!!"},
+		{"base64_decode_http_missing", "-"},
+		{"md5_encode_http_x", "0cc9cd4dd26c5137b675a0d819cb9ab0"},
+		{"md5_encode_nonexistent", "-"},
+		{"escape_uri_http_x", "a%20b"},
+		{"escape_uri_request_uri", "/"},
+		{"m", "escaped"},
+	} {
+		if got := renderLike(t, reg, q, tc.v); got != tc.want {
+			t.Errorf("$%s = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+	if got := string(tpl.Eval(q, nil)); got != "[d41d8cd98f00b204e9800998ecf8427e]" {
+		t.Errorf("md5 of an unset variable: %q", got)
+	}
+	q.SetVar(later, []byte("abc"))
+	if got := string(tpl.Eval(q, nil)); got != "[900150983cd24fb0d6963f7d28e17f72]" {
+		t.Errorf("md5 of abc: %q", got)
+	}
+}
+
+// TestURIAllocs asserts what BenchmarkURI measures: evaluating $uri (and
+// through AppendVar, as the access log does) allocates nothing.
+func TestURIAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	reg := testRegistry(t)
+	tpl := reg.MustCompile("$uri$document_uri")
+	uri, _ := reg.Lookup("uri")
+	q := newTestRequest(t, reg, clientRequest("GET", "/a/./b/%41/../c?x=1"))
+	dst := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() {
+		dst = tpl.Eval(q, dst[:0])
+		dst, _ = q.AppendVar(uri, dst[:0])
+	}); n != 0 {
+		t.Errorf("$uri: %v allocations per evaluation, want 0", n)
+	}
+	if string(dst) != "/a/b/c" {
+		t.Errorf("$uri = %q", dst)
 	}
 }

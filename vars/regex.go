@@ -454,6 +454,11 @@ func (r *Registry) CompileRegex(pattern string, caseless bool, pos nginxconf.Pos
 			d := err.(nginxconf.Diagnostic)
 			return nil, append(diags, d)
 		}
+		if v := &r.vars[idx]; v.flags&flagPlain != 0 && v.mapv == nil {
+			// Not found until a match, whatever "set" declared before.
+			v.flags |= flagCapture
+			v.get = getNotFound
+		}
 		re.named = append(re.named, namedCapture{group: g, idx: idx})
 	}
 	return re, diags

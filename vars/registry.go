@@ -23,6 +23,11 @@ type Registry struct {
 	byName map[string]Index
 	// pid is rendered once: it never changes for a process.
 	pid string
+	// unresolvedInner lists transforming variables ($md5_encode_NAME)
+	// whose NAME was not defined when they were indexed: a later set, map
+	// or capture of that name resolves them (tengine looks the name up at
+	// request time).
+	unresolvedInner []Index
 }
 
 // varFlags mirror nginx's NGX_HTTP_VAR_* flags.
@@ -43,6 +48,10 @@ const (
 	// name replaces (tengine's log-only variables such as $sec, which
 	// tengine's registry does not know).
 	flagWeak
+	// flagCapture: a named regex capture has this name; nginx's
+	// ngx_http_regex_compile then makes it "not found" until a match, even
+	// when "set" also assigns it.
+	flagCapture
 )
 
 // getter appends the value of v for q to dst. ok=false means "not found",
@@ -57,6 +66,9 @@ type variable struct {
 	// param is the part after the prefix for prefixed families, e.g. the
 	// "user_agent" of $http_user_agent.
 	param string
+	// inner is the variable a transforming family ($md5_encode_NAME, ...)
+	// reads: the index of param, or -1 when no variable has that name.
+	inner Index
 	// set, when non-nil, is what assigning the variable does besides storing
 	// the value (nginx's set_handler, e.g. $args changes the query string).
 	set func(q *Request, val []byte)
@@ -135,9 +147,20 @@ func (r *Registry) Lookup(name string) (Index, bool) {
 		return i, r.vars[i].flags&flagDefined != 0
 	}
 	if p := findPrefix(name); p != nil {
-		return r.add(variable{
-			name: name, flags: p.flags | flagDefined, get: p.get, param: name[len(p.prefix):],
-		}), true
+		i := r.add(variable{
+			name: name, flags: p.flags | flagDefined, get: p.get, param: name[len(p.prefix):], inner: -1,
+		})
+		if p.transforms {
+			// tengine looks the inner name up at request time; resolving
+			// it now gives the same answer, as names cannot appear later.
+			// A name of another family may index it (and grow r.vars).
+			if j, ok := r.Lookup(r.vars[i].param); ok && j != i {
+				r.vars[i].inner = j
+			} else {
+				r.unresolvedInner = append(r.unresolvedInner, i)
+			}
+		}
+		return i, true
 	}
 	return 0, false
 }
@@ -191,7 +214,7 @@ func (r *Registry) declareSet(name string, pos nginxconf.Pos) (Index, error) {
 	if err != nil {
 		return i, err
 	}
-	if v := &r.vars[i]; v.flags&flagPlain != 0 && v.mapv == nil {
+	if v := &r.vars[i]; v.flags&(flagPlain|flagCapture) == flagPlain && v.mapv == nil {
 		v.get = getFoundEmpty
 	}
 	return i, nil
@@ -209,12 +232,14 @@ func (r *Registry) declare(name string, pos nginxconf.Pos) (Index, error) {
 		if v.flags&flagDefined == 0 {
 			// A deferred reference becomes a real variable.
 			v.flags |= flagDefined | flagChangeable | flagPlain
+			r.resolveInner(lname, i)
 			return i, nil
 		}
 		if v.flags&flagWeak != 0 {
 			// The user's variable replaces a log-only built-in.
 			v.flags = flagDefined | flagChangeable | flagPlain
 			v.get, v.set = getNotFound, nil
+			r.resolveInner(lname, i)
 			return i, nil
 		}
 		if v.flags&flagChangeable == 0 {
@@ -226,7 +251,22 @@ func (r *Registry) declare(name string, pos nginxconf.Pos) (Index, error) {
 		// nginx: prefixed names are indexed lazily and cannot be redefined.
 		return 0, duplicateVariable(name, pos)
 	}
-	return r.add(variable{name: lname, flags: flagDefined | flagChangeable | flagPlain, get: getNotFound, pos: pos}), nil
+	i := r.add(variable{name: lname, flags: flagDefined | flagChangeable | flagPlain, get: getNotFound, pos: pos})
+	r.resolveInner(lname, i)
+	return i, nil
+}
+
+// resolveInner points the transforming variables waiting for name at i.
+func (r *Registry) resolveInner(name string, i Index) {
+	kept := r.unresolvedInner[:0]
+	for _, t := range r.unresolvedInner {
+		if r.vars[t].param == name {
+			r.vars[t].inner = i
+			continue
+		}
+		kept = append(kept, t)
+	}
+	r.unresolvedInner = kept
 }
 
 func duplicateVariable(name string, pos nginxconf.Pos) nginxconf.Diagnostic {

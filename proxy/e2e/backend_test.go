@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -423,7 +424,11 @@ func echoHandler(r *backendRequest) backendResponse {
 	for _, h := range hs {
 		sb.WriteString(h + "\n")
 	}
-	fmt.Fprintf(&sb, "body %d bytes: %q\n", len(r.Body), r.Body)
+	if len(r.Body) > 256 {
+		fmt.Fprintf(&sb, "body %d bytes, sha256 %x\n", len(r.Body), sha256.Sum256(r.Body))
+	} else {
+		fmt.Fprintf(&sb, "body %d bytes: %q\n", len(r.Body), r.Body)
+	}
 	resp := backendResponse{
 		Body: []byte(sb.String()),
 		Header: []headerField{
@@ -448,10 +453,23 @@ func echoHandler(r *backendRequest) backendResponse {
 	if ms, err := strconv.Atoi(q.Get("delay")); err == nil {
 		resp.Delay = time.Duration(ms) * time.Millisecond
 	}
+	if n, err := strconv.Atoi(q.Get("size")); err == nil && n >= 0 {
+		resp.Body = patternBytes(n)
+	}
 	resp.Chunked = q.Get("chunked") == "1"
 	if strings.EqualFold(r.get("Upgrade"), "e2e-echo") {
 		resp.Status, resp.Tunnel = 101, true
 	}
 	resp.Close = q.Get("close") == "1"
 	return resp
+}
+
+// patternBytes is n bytes whose every 16-byte block says where it is, so a
+// lost or repeated piece shows in a diff.
+func patternBytes(n int) []byte {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i += 16 {
+		fmt.Fprintf(&b, "%015x\n", i)
+	}
+	return []byte(b.String()[:n])
 }

@@ -38,6 +38,9 @@ type diffCase struct {
 	body string
 	// port2 sends the request to {{PORT2}} instead of {{PORT}}.
 	port2 bool
+	// tls speaks TLS to the server with this SNI name ("-" for TLS without
+	// SNI); the certificate's common name becomes part of the answer.
+	tls string
 	// head: the last request is HEAD, so its response has no body.
 	head bool
 	// responses to read; default 1.
@@ -186,6 +189,7 @@ func tailLines(s string, n int) string {
 
 // exchange is what one side answered.
 type exchange struct {
+	cert      string // the TLS certificate's common name
 	responses []*rawResponse
 	err       error
 	state     string
@@ -203,7 +207,13 @@ func runExchange(side diffSide, c diffCase) exchange {
 	if c.port2 {
 		addr = side.addr2
 	}
-	rc, err := dialRaw(addr)
+	var rc *rawConn
+	var err error
+	if c.tls != "" {
+		rc, ex.cert, err = dialTLS(addr, strings.TrimPrefix(c.tls, "-"))
+	} else {
+		rc, err = dialRaw(addr)
+	}
 	if err != nil {
 		ex.err = err
 		return ex
@@ -251,6 +261,9 @@ func runExchange(side diffSide, c diffCase) exchange {
 // render is the comparable text of an exchange.
 func (ex exchange) render(side diffSide, c diffCase) string {
 	var sb strings.Builder
+	if ex.cert != "" {
+		sb.WriteString("tls certificate: " + ex.cert + "\n")
+	}
 	for _, r := range ex.responses {
 		sb.WriteString(r.StatusLine + "\n")
 		for _, name := range append(append([]string(nil), compareHeaders...), c.headers...) {

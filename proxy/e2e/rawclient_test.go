@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +65,21 @@ func dialRaw(addr string) (*rawConn, error) {
 		return nil, err
 	}
 	return &rawConn{c: c, br: bufio.NewReaderSize(c, 64<<10), timeout: ioTimeout}, nil
+}
+
+// dialTLS connects with TLS (any certificate accepted; sni "" sends none)
+// and returns the server certificate's common name.
+func dialTLS(addr, sni string) (*rawConn, string, error) {
+	d := &net.Dialer{Timeout: ioTimeout}
+	c, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
+	if err != nil {
+		return nil, "", err
+	}
+	cn := ""
+	if certs := c.ConnectionState().PeerCertificates; len(certs) > 0 {
+		cn = certs[0].Subject.CommonName
+	}
+	return &rawConn{c: c, br: bufio.NewReaderSize(c, 64<<10), timeout: ioTimeout}, cn, nil
 }
 
 func (rc *rawConn) Close() error { return rc.c.Close() }

@@ -1,0 +1,67 @@
+// Package proxy runs an nginx/tengine configuration: it builds a Runtime
+// from the parsed configuration (Load), serves it on the listen sockets
+// (Server), and drives the process the way nginx's master and one worker do
+// (Run: pid file, signals, privileges).
+//
+// # Building
+//
+// Load is one provision step over the AST, Caddy style: every level
+// (http, server, location, if) starts as a copy of its parent and applies
+// its own directives, which is nginx's merge for scalars; array directives
+// (proxy_set_header, proxy_hide_header, proxy_pass_header, error_page,
+// add_header, access_log) replace the inherited list as soon as a level has
+// one. Subpackages own their directives: route (locations, server names),
+// rewrite (set/if/rewrite/return/break, error_page), static (root, alias,
+// index, try_files, types, expires, add_header), accesslog (log_format,
+// access_log, error_log), upstream (upstream blocks, balancers, keepalive
+// pools), vars (map, variables). A directive the table marks implemented
+// but nobody applies is reported, never silently dropped.
+//
+// # Serving
+//
+// One goroutine per client connection runs the request loop on
+// proxy/http1's Reader (no net/http on the HTTP/1.1 path): server
+// selection, server rewrite, location search, location rewrite (again
+// after "last", up to ten URI changes), then the content handler:
+// proxy_pass, static files, or return. Responses nginx makes itself carry
+// its status lines and error pages. HTTP/2 clients (listen ... ssl http2)
+// are served by golang.org/x/net/http2 and adapted into the same loop.
+//
+// # The upstream exchange
+//
+// The exchange is built for Apache mpm-itk behind a sliced keepalive pool:
+// the slice key and limit come from the request's variables
+// (upstream.Group.Slice), and whether the connection may be kept comes from
+// what happened on the wire (upstream.Outcome: response read to its end,
+// upstream keep-alive, request body sent, Keep-Alive hints). A request that
+// fails on a reused pooled connection before any response byte arrives is
+// retried on a new connection to the same peer without using up a try —
+// for idempotent requests, and for any request none of which reached the
+// upstream; a POST whose body went out is never replayed unless
+// proxy_next_upstream has non_idempotent. 101 responses become a tunnel and
+// never return to the pool.
+//
+// # Deviations from nginx
+//
+//   - Responses are streamed, never spooled to disk: proxy_buffering on and
+//     off both pass bytes on as they arrive (off flushes the same way).
+//     Request bodies up to 1 MiB (64 KiB with proxy_request_buffering off)
+//     are read before connecting, so retries can replay them; larger ones
+//     stream and can only be retried while none of them was read.
+//   - A stale pooled connection is retried on a new connection even when
+//     proxy_next_upstream does not list "error" (nginx then fails the
+//     request): nothing reached the application, so this is always safe for
+//     the requests it applies to. Such retries are logged at info, not
+//     error.
+//   - The Server header and the error pages say "nginx" (server_tokens
+//     off form), whatever server_tokens says.
+//   - `user` is applied only when the directive is present (nginx falls back
+//     to "nobody"); the pid file is written before privileges are dropped
+//     and, when its directory is not writable by that user, emptied rather
+//     than removed at exit.
+//   - Listen port 0 is accepted (the kernel picks a port), for tests.
+//   - "daemon on" stays in the foreground, with a warning.
+//   - On a client keep-alive connection the whole next request head must
+//     arrive within keepalive_timeout (nginx switches to
+//     client_header_timeout at its first byte).
+package proxy
