@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,5 +192,45 @@ server { listen 127.0.0.1:0; location / {
 	b.SetBytes(int64(len(st.upHead)))
 	if testing.Verbose() {
 		b.Logf("%s", st.upHead)
+	}
+}
+
+// BenchmarkIdleClientMemory reports the heap and stack an idle keep-alive
+// client connection costs after one proxied request (b.N is ignored; the
+// metric is per connection).
+func BenchmarkIdleClientMemory(b *testing.B) {
+	const n = 400
+	be := startCannedBackend(b, "ok")
+	tp := startProxy(b, `
+access_log off;
+upstream be { server `+be.ln.Addr().String()+`; keepalive 8; }
+server { listen 127.0.0.1:0; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } }`, nil)
+	measure := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse + ms.StackInuse
+	}
+	for i := 0; i < b.N; i++ {
+		before := measure()
+		conns := make([]net.Conn, 0, n)
+		for j := 0; j < n; j++ {
+			c, err := net.Dial("tcp", tp.addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+				b.Fatal(err)
+			}
+			if err := readBenchResponse(bufio.NewReader(c)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := measure()
+		b.ReportMetric(float64(after-before)/n, "bytes/idle-conn")
+		for _, c := range conns {
+			c.Close()
+		}
 	}
 }

@@ -103,6 +103,8 @@ var diffVars = []string{
 	"document_root", "realpath_root", "request_filename", "connection_requests", "remote_user",
 	"m_host", "m_exact", "m_chain", "m_src", "m_uri", "m_nodefault", "m_hostnames_dot",
 	"lbl", "pn", "m_dollar", "m_complex_src", "h2", "m_re", "w",
+	"http2", "request_completion", "realip_remote_addr", "upstream_response_length",
+	"sent_http_content_type",
 }
 
 type diffCase struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sliceproxy/internal/testenv"
+	"sliceproxy/nginxconf"
 	"sliceproxy/proxy/http1"
 )
 
@@ -34,7 +35,7 @@ var foundVars = []string{
 	"ssl_server_name", "ssl_protocol", "https", "gzip_ratio", "m_nodefault", "m_exact", "lbl",
 	"unset_var", "server_protocol", "request_method", "request_uri", "uri", "host",
 	"realip_remote_addr", "proxy_protocol_addr", "limit_rate", "connection_requests", "http2",
-	"request_completion", "is_args", "cookie_b", "arg_b", "upstream_http_x_missing", "sent_http_location",
+	"request_completion", "capset", "is_args", "cookie_b", "arg_b", "upstream_http_x_missing", "sent_http_location",
 }
 
 // foundCases are requests whose variables differ in being found.
@@ -77,6 +78,13 @@ func foundSetup(t *testing.T, opts RegistryOptions) (*Registry, []Index) {
 	reg, _, _ := diffSetup(t, opts)
 	if _, err := reg.DeclareSet("unset_var"); err != nil {
 		t.Fatal(err)
+	}
+	// A name both set and captured (location = /never below).
+	if _, err := reg.DeclareSet("capset"); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := reg.CompileRegex(`^/never/(?<capset>\w+)`, false, nginxconf.Pos{}); len(diags) > 0 {
+		t.Fatal(diags)
 	}
 	idx := make([]Index, len(foundVars))
 	for i, name := range foundVars {
@@ -160,6 +168,10 @@ func TestDifferentialNginxFound(t *testing.T) {
         }
         location = /never {
             set $unset_var x;
+            set $capset y;
+        }
+        location ~ ^/never/(?<capset>\w+) {
+            return 404;
         }
     }
 `,

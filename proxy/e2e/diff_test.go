@@ -88,9 +88,21 @@ type diffSide struct {
 // normalize replaces what legitimately differs between the two sides (ports,
 // directories, backend address) by placeholders.
 func (s diffSide) normalize(text string) string {
-	_, port, _ := strings.Cut(s.addr, ":")
-	_, port2, _ := strings.Cut(s.addr2, ":")
-	return strings.NewReplacer(s.backend.Addr, "BACKEND", ":"+port, ":PORT", ":"+port2, ":PORT2", s.dir, "DIR").Replace(text)
+	var pairs []string
+	add := func(from, to string) {
+		if from != "" {
+			pairs = append(pairs, from, to)
+		}
+	}
+	add(s.backend.Addr, "BACKEND")
+	if _, port, ok := strings.Cut(s.addr, ":"); ok {
+		add(":"+port, ":PORT")
+	}
+	if _, port2, ok := strings.Cut(s.addr2, ":"); ok {
+		add(":"+port2, ":PORT2")
+	}
+	add(s.dir, "DIR")
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // runDiffSuite starts nginx and sliceproxy on the suite's configuration and
