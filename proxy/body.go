@@ -22,9 +22,20 @@ const (
 
 var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
-// prepareUpstreamBody decides how the body goes upstream and, when it is
-// buffered, reads it. It answers the client itself (413, 400, 408) and
-// returns false when the body cannot be read.
+// errBodyTooLarge ends a streamed chunked body over client_max_body_size.
+var errBodyTooLarge = errors.New("client intended to send too large chunked body")
+
+// prepareUpstreamBody decides how the body goes upstream and reads what
+// it buffers. It answers the client itself (413, 400, 408) and returns
+// false when the body cannot be read.
+//
+// A body that fits the memory limit is read completely first (replayable,
+// sent with its head in one writev, a chunked one with a Content-Length). A
+// longer one streams: a Content-Length body as it is, a chunked one
+// re-chunked after the part already read, counted against
+// client_max_body_size as it goes. An HTTP/1.0 upstream needs a length, so
+// a chunked body longer than the limit is refused with 413 there (nginx
+// would spool it to a temporary file).
 func (st *reqState) prepareUpstreamBody() (upstreamBody, bool) {
 	req := st.req
 	if !req.HasBody() {
@@ -42,21 +53,34 @@ func (st *reqState) prepareUpstreamBody() (upstreamBody, bool) {
 	if st.conf.requestBuffering {
 		limit = memBodyLimitBuffered
 	}
-	mustBuffer := req.Chunked && !st.conf.httpVersion11 // an HTTP/1.0 upstream needs a length
-	if (req.ContentLength >= 0 && req.ContentLength <= limit) || (req.Chunked && st.conf.requestBuffering) || mustBuffer {
-		max := st.conf.clientMaxBodySize
-		if max == 0 {
-			max = 1 << 62
+	if !req.Chunked {
+		if req.ContentLength > limit {
+			return upstreamBody{length: req.ContentLength}, true
 		}
-		if !st.readBodyToMemory(max) {
+		if !st.readBodyToMemory(limit) {
 			return upstreamBody{}, false
 		}
 		return upstreamBody{length: int64(len(st.body.buffered))}, true
 	}
-	if req.Chunked {
-		return upstreamBody{length: -1, chunked: true}, true
+	max := st.conf.clientMaxBodySize
+	if max == 0 || max > limit {
+		max = limit
 	}
-	return upstreamBody{length: req.ContentLength}, true
+	if !st.readBodyToMemory(max) {
+		return upstreamBody{}, false
+	}
+	if st.body.isBuffered {
+		return upstreamBody{length: int64(len(st.body.buffered))}, true
+	}
+	// More than the memory limit, within client_max_body_size so far.
+	if !st.conf.httpVersion11 {
+		st.logError(LevelError, "client sent a chunked body of more than "+itoa(int(limit))+
+			" bytes for an HTTP/1.0 upstream (sliceproxy does not spool bodies to disk)", "")
+		st.keepAlive = false
+		st.finalize(413)
+		return upstreamBody{}, false
+	}
+	return upstreamBody{length: -1, chunked: true}, true
 }
 
 // sendContinue answers "Expect: 100-continue" before the body is read, as
@@ -72,12 +96,22 @@ func (st *reqState) sendContinue() {
 	_ = w.Flush()
 }
 
-// readBodyToMemory reads the whole client body into st.body.buffered.
+// readBodyToMemory reads the client body into st.body.buffered, up to max
+// bytes. It reports false after answering an error. When the body is longer
+// than max, what was read stays in st.body.buffered (isBuffered false) for
+// the streaming send, or, when the body is chunked and over
+// client_max_body_size, the request ends with 413.
 func (st *reqState) readBodyToMemory(max int64) bool {
 	buf := st.body.buffered[:0]
 	for {
 		if len(buf) == cap(buf) {
-			nb := make([]byte, len(buf), max64(4096, int64(2*cap(buf))))
+			if int64(len(buf)) >= max {
+				// Full: the body is longer than max.
+				st.body.buffered = buf
+				return st.checkBodySize(int64(len(buf)) + 1)
+			}
+			size := min(max64(4096, int64(2*cap(buf))), int(max))
+			nb := make([]byte, len(buf), size)
 			copy(nb, buf)
 			buf = nb
 		}
@@ -85,13 +119,6 @@ func (st *reqState) readBodyToMemory(max int64) bool {
 		n, err := st.cbody.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		st.body.consumed = true
-		if int64(len(buf)) > max {
-			st.body.buffered = buf[:0]
-			st.logError(LevelError, "client intended to send too large chunked body: "+itoa(len(buf))+" bytes", "")
-			st.keepAlive = false
-			st.finalize(413)
-			return false
-		}
 		if err == io.EOF {
 			break
 		}
@@ -108,6 +135,19 @@ func (st *reqState) readBodyToMemory(max int64) bool {
 	return true
 }
 
+// checkBodySize enforces client_max_body_size on a chunked body as it is
+// read (a Content-Length is checked before): n bytes read so far.
+func (st *reqState) checkBodySize(n int64) bool {
+	max := st.conf.clientMaxBodySize
+	if max == 0 || n <= max {
+		return true
+	}
+	st.logError(LevelError, "client intended to send too large chunked body: "+itoa(int(n))+" bytes", "")
+	st.keepAlive = false
+	st.finalize(413)
+	return false
+}
+
 func max64(a, b int64) int {
 	if a > b {
 		return int(a)
@@ -121,6 +161,9 @@ func max64(a, b int64) int {
 func (st *reqState) clientBodyError(err error) {
 	st.keepAlive = false
 	switch {
+	case errors.Is(err, errBodyTooLarge):
+		st.logError(LevelError, err.Error(), "")
+		st.finalize(413)
 	case isTimeout(err):
 		st.logError(LevelInfo, "client timed out (110: Connection timed out) while reading client request body", "")
 		st.status = 408
@@ -212,10 +255,23 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptR
 		st.chunked.Reset(raw)
 		dst = &st.chunked
 	}
+	total := int64(len(st.body.buffered))
+	if total > 0 {
+		// The part read while deciding to stream.
+		w, werr := dst.Write(st.body.buffered)
+		st.sentUpstream += int64(w)
+		if werr != nil {
+			return st.sendFailure(werr, true)
+		}
+	}
 	buf := st.buffer()
 	for {
 		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
 		n, rerr := st.cbody.Read(buf)
+		total += int64(n)
+		if body.chunked && st.conf.clientMaxBodySize > 0 && total > st.conf.clientMaxBodySize {
+			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}
+		}
 		if n > 0 {
 			_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
 			w, werr := dst.Write(buf[:n])

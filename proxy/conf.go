@@ -45,10 +45,11 @@ type locConf struct {
 	nextUpstream      nextUpstreamMask
 	nextTries         int
 	nextTimeout       time.Duration
-	buffering         bool
+	buffering         bool // proxy_buffering: on and off both stream (see the package doc)
 	requestBuffering  bool
 	ignoreClientAbort bool
 	interceptErrors   bool
+	responseHeadSize  int // proxy_buffer_size: the largest upstream response head
 
 	// Static files, index, try_files, types, expires and add_header: merged
 	// by the static package with the same inheritance rules.
@@ -78,6 +79,7 @@ func defaultLocConf() *locConf {
 		connectTimeout:    60 * time.Second,
 		readTimeout:       60 * time.Second,
 		upstreamSendTO:    60 * time.Second,
+		responseHeadSize:  4096, // nginx's default, one memory page
 		defaultType:       "text/plain",
 		nextUpstream:      nextError | nextTimeout,
 		buffering:         true,
@@ -124,10 +126,11 @@ type redirectConf struct {
 	includesDefault bool
 }
 
-// redirectRule is one "proxy_redirect REPLACE WITH" pair (prefix match; the
-// regex forms are rejected at load).
+// redirectRule is one "proxy_redirect REPLACE WITH" pair: a prefix (from)
+// or a regex (re, "~" or "~*") whose captures the replacement may use.
 type redirectRule struct {
 	from *vars.Template
+	re   *vars.Regex
 	to   *vars.Template
 }
 

@@ -36,6 +36,10 @@ type clientConn struct {
 	// pipe marks the in-memory connection of one HTTP/2 stream: TLS is
 	// already done and it holds no worker_connections slot.
 	pipe bool
+	// h2 marks an HTTP/2 connection; h2Streams counts its streams in
+	// flight, so that a reload or QUIT can close it once it is idle.
+	h2        atomic.Bool
+	h2Streams atomic.Int32
 
 	rd  *http1.Reader
 	bw  *bufio.Writer // from Server.writers while a request is answered
@@ -47,6 +51,10 @@ type clientConn struct {
 
 	requests int
 	st       reqState
+	// linger: the connection closes after an answer while the client may
+	// still be sending its body (413, 400 ...): drain before closing so that
+	// the kernel does not reset the connection under the answer.
+	linger bool
 
 	// upstream is the upstream connection of the request in flight, so that
 	// a fast stop can cut it too. upMu also guards the replacement of nc by
@@ -103,8 +111,15 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// closeIfIdle closes the connection when it is waiting for a request.
+// closeIfIdle closes the connection when it is waiting for a request (an
+// HTTP/2 connection: when no stream is in flight).
 func (c *clientConn) closeIfIdle() {
+	if c.h2.Load() {
+		if c.h2Streams.Load() == 0 {
+			c.abort()
+		}
+		return
+	}
 	if c.idle.CompareAndSwap(1, 2) {
 		_ = c.nc.Close()
 	}
@@ -113,6 +128,9 @@ func (c *clientConn) closeIfIdle() {
 // serve runs the request loop of the connection until it closes.
 func (c *clientConn) serve() {
 	defer func() {
+		if c.linger && !c.srv.closing.Load() {
+			c.lingeringClose()
+		}
 		_ = c.nc.Close()
 		c.st.releaseBuffers()
 		c.srv.untrack(c)
@@ -225,6 +243,15 @@ func (c *clientConn) requestError(rt *Runtime, err error) {
 	st.begin(c, rt)
 	st.keepAlive = false
 	st.body.done = true // never read a body after a broken head
+	// nginx answers and logs with the address's default server.
+	if sock := rt.socket(c.lkey, c.local); sock != nil {
+		st.srv = rt.servers[sock.servers.Default()]
+		st.conf = st.srv.conf
+		st.vr.ServerName = st.srv.primaryName
+	}
+	if st.vr.RequestLength == 0 && len(c.req.RequestLine) > 0 {
+		st.vr.RequestLength = int64(len(c.req.RequestLine)) + 2 // what was read: the line and its CRLF
+	}
 	st.sendOwn(status)
 	st.finish()
 }
@@ -279,5 +306,43 @@ func (s *serverConf) readerOptions() http1.Options {
 		o.LargeHeaderBuffers = s.headerBufs.n
 		o.LargeHeaderBufferSize = s.headerBufs.size
 	}
+	o.UnderscoresInHeaders = s.headerBufs.underscores
+	o.KeepInvalidHeaders = s.headerBufs.keepInvalid
 	return o
+}
+
+// Lingering close (nginx's lingering_close on, lingering_time 30s,
+// lingering_timeout 5s).
+const (
+	lingeringTime    = 30 * time.Second
+	lingeringTimeout = 5 * time.Second
+)
+
+// lingeringClose half-closes the connection and reads what the client
+// still sends, so that the answer already written is not destroyed by a
+// reset; it gives up after lingeringTimeout of silence or lingeringTime.
+func (c *clientConn) lingeringClose() {
+	type closeWriter interface{ CloseWrite() error }
+	cw, ok := c.nc.(closeWriter)
+	if !ok {
+		return
+	}
+	if err := cw.CloseWrite(); err != nil {
+		return
+	}
+	end := time.Now().Add(lingeringTime)
+	var buf [4096]byte
+	for {
+		d := time.Now().Add(lingeringTimeout)
+		if d.After(end) {
+			d = end
+		}
+		_ = c.nc.SetReadDeadline(d)
+		if _, err := c.nc.Read(buf[:]); err != nil {
+			return
+		}
+		if c.srv.closing.Load() {
+			return
+		}
+	}
 }

@@ -23,7 +23,8 @@ var appliedElsewhere = map[string]bool{
 	// structure and this package's own passes
 	"server": true, "location": true, "listen": true, "server_name": true,
 	"upstream": true, "include": true, "client_header_timeout": true,
-	"large_client_header_buffers": true, "ssl_certificate": true,
+	"large_client_header_buffers": true, "underscores_in_headers": true,
+	"ignore_invalid_headers": true, "ssl_certificate": true,
 	"ssl_certificate_key": true, "ssl_protocols": true, "ssl_ciphers": true,
 	"ssl_prefer_server_ciphers": true, "ssl": true, "http2": true,
 	// vars
@@ -156,7 +157,8 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 	case "proxy_next_upstream":
 		var m nextUpstreamMask
 		for _, a := range args {
-			bit, ok := nextUpstreamWords[a.Value]
+			// ngx_conf_set_bitmask_slot compares case-insensitively.
+			bit, ok := nextUpstreamWords[strings.ToLower(a.Value)]
 			if !ok {
 				l.errorf(a.Pos, "value", "invalid value \"%s\" in \"proxy_next_upstream\" directive", a.Value)
 				return
@@ -172,6 +174,14 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		conf.nextTries = l.integer(d, conf.nextTries)
 	case "proxy_next_upstream_timeout":
 		conf.nextTimeout = l.duration(d, conf.nextTimeout)
+	case "proxy_buffer_size":
+		// Responses stream, so this only bounds the response head, as the
+		// first buffer does in nginx ("upstream sent too big header").
+		if n, err := nginxconf.ParseSize(arg(0)); err == nil && n > 0 {
+			conf.responseHeadSize = int(n)
+		} else {
+			l.errorf(d.Pos, "value", "\"proxy_buffer_size\" directive invalid value")
+		}
 	case "proxy_buffering":
 		conf.buffering = l.flag(d, conf.buffering)
 	case "proxy_request_buffering":
@@ -230,18 +240,28 @@ func (l *loader) flag(d *nginxconf.Directive, def bool) bool {
 	return v
 }
 
-// headerBuffers parses large_client_header_buffers N SIZE.
-func (l *loader) headerBuffers(d *nginxconf.Directive, def headerBufConf) headerBufConf {
+// headerBuffers applies large_client_header_buffers N SIZE,
+// underscores_in_headers and ignore_invalid_headers.
+func (l *loader) headerBuffers(d *nginxconf.Directive, cur headerBufConf) headerBufConf {
+	switch d.Name {
+	case "underscores_in_headers":
+		cur.underscores = l.flag(d, cur.underscores)
+		return cur
+	case "ignore_invalid_headers":
+		cur.keepInvalid = !l.flag(d, !cur.keepInvalid)
+		return cur
+	}
 	if len(d.Args) != 2 {
-		return def
+		return cur
 	}
 	n, err1 := nginxconf.ParseInt(d.Args[0].Value)
 	size, err2 := nginxconf.ParseSize(d.Args[1].Value)
 	if err1 != nil || err2 != nil || n < 1 || size < 1 {
 		l.errorf(d.Pos, "value", "invalid value in \"large_client_header_buffers\" directive")
-		return def
+		return cur
 	}
-	return headerBufConf{n: int(n), size: int(size)}
+	cur.n, cur.size = int(n), int(size)
+	return cur
 }
 
 // proxyRedirect applies one proxy_redirect directive.
@@ -267,8 +287,18 @@ func (l *loader) proxyRedirect(conf *locConf, d *nginxconf.Directive) {
 	if len(args) != 2 {
 		return
 	}
-	if strings.HasPrefix(args[0].Value, "~") {
-		l.errorf(d.Pos, "unsupported", "regular expressions in \"proxy_redirect\" are not supported yet")
+	if pat, ok := strings.CutPrefix(args[0].Value, "~"); ok {
+		caseless := false
+		if p, ok := strings.CutPrefix(pat, "*"); ok {
+			pat, caseless = p, true
+		}
+		re, diags := l.reg.CompileRegex(pat, caseless, args[0].Pos)
+		l.add(diags)
+		to := l.compile(args[1].Value, args[1].Pos)
+		if re == nil || to == nil {
+			return
+		}
+		conf.redirect.rules = append(conf.redirect.rules, redirectRule{re: re, to: to})
 		return
 	}
 	from := l.compile(args[0].Value, args[0].Pos)

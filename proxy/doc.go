@@ -64,4 +64,12 @@
 //   - On a client keep-alive connection the whole next request head must
 //     arrive within keepalive_timeout (nginx switches to
 //     client_header_timeout at its first byte).
+//   - worker_connections bounds client connections only (nginx counts
+//     upstream connections too).
+//   - "return CODE TEXT" is sent with default_type; nginx picks the type
+//     from the URI's extension first (proxy/static does not export its
+//     type lookup yet).
+//   - A header line whose name is not an HTTP token, or whose value holds
+//     control bytes, is dropped from an upstream response instead of being
+//     passed on.
 package proxy

@@ -282,8 +282,9 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	if res.kind != failNone {
 		return res
 	}
-	if st.urd == nil {
-		st.urd = http1.NewReader(conn, http1.Options{Buffers: st.c.srv.bufs})
+	if st.urd == nil || st.urdHeadSize != st.conf.responseHeadSize {
+		st.urd = http1.NewReader(conn, http1.Options{Buffers: st.c.srv.bufs, ResponseHeaderSize: st.conf.responseHeadSize})
+		st.urdHeadSize = st.conf.responseHeadSize
 	} else {
 		st.urd.Reset(conn)
 	}

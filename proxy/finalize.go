@@ -79,6 +79,7 @@ func (st *reqState) runErrorPage(ep *rewrite.ErrorPage, status int) bool {
 	if !st.isHead() {
 		st.req.Method = methodGET
 	}
+	st.isInternal = true
 	if t.Kind == rewrite.NamedLocation {
 		st.namedLocation(t.URI)
 		return true

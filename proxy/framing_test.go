@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"sliceproxy/nginxconf"
 )
 
 // TestFramingDefence: requests whose framing could be read two ways are
@@ -101,4 +104,61 @@ server {
 	c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	c.read("GET")
 	c.expectClosed()
+}
+
+// TestClientTimeouts: client_header_timeout and keepalive_timeout close
+// the connection without an answer, as nginx does.
+func TestClientTimeouts(t *testing.T) {
+	tp := startProxy(t, `
+client_header_timeout 150ms;
+keepalive_timeout 150ms;
+server { listen 127.0.0.1:0; location / { return 200 "ok"; } }`, nil)
+	c := tp.dial()
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n") // no end of head
+	start := time.Now()
+	c.expectClosed()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("client_header_timeout took %v", d)
+	}
+	c = tp.dial()
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.read("GET")
+	c.expectClosed() // keepalive_timeout
+	if !strings.Contains(tp.errorLog(), "client timed out (110: Connection timed out) while reading client request headers") {
+		t.Errorf("error log:\n%s", tp.errorLog())
+	}
+}
+
+// TestWorkerConnections: worker_connections bounds the client connections
+// served at once; the next one waits until a slot frees.
+func TestWorkerConnections(t *testing.T) {
+	dir := t.TempDir()
+	cfg, diags := nginxconf.ParseBytes(dir+"/nginx.conf", []byte(`
+error_log `+dir+`/error.log;
+events { worker_connections 1; }
+http { access_log off; server { listen 127.0.0.1:0; location / { return 200 "ok"; } } }`), nginxconf.Options{Prefix: dir + "/"})
+	failOnErrors(t, diags, "")
+	rt, diags := Load(cfg, LoadOptions{Prefix: dir + "/"})
+	failOnErrors(t, diags, "")
+	srv, err := NewServer(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve() }()
+	defer func() { srv.Close(); <-done }()
+	tp := &testProxy{t: t, srv: srv, addr: srv.Addrs()[0].String(), dir: dir}
+	first := tp.dial()
+	first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	first.read("GET") // kept alive: holds the only slot
+	second := tp.dial()
+	second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = second.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := second.br.ReadByte(); err == nil {
+		t.Fatal("a second connection was served beyond worker_connections 1")
+	}
+	first.c.Close()
+	if r := second.read("GET"); r.Body != "ok" {
+		t.Errorf("the waiting connection got %q", r.Body)
+	}
 }

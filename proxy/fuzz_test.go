@@ -3,9 +3,11 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,6 +126,198 @@ server {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatalf("the proxy hung in the body: %v", err)
 			}
+		}
+	})
+}
+
+// strictUpstream reads what the proxy forwards with Go's strict request
+// parser and answers each request; anything it cannot parse is recorded as
+// a violation (a proxy that forwarded ambiguous framing would show up here
+// as garbage or a smuggled request).
+type strictUpstream struct {
+	ln         net.Listener
+	violations atomic.Int32
+	mu         sync.Mutex
+	last       string
+	wg         sync.WaitGroup
+}
+
+func startStrictUpstream(tb testing.TB) *strictUpstream {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u := &strictUpstream{ln: ln}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u.wg.Add(1)
+			go func() {
+				defer u.wg.Done()
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				for {
+					if _, err := br.Peek(1); err != nil {
+						return
+					}
+					if err := checkFraming(br); err != nil {
+						if ne, ok := err.(net.Error); ok && ne.Timeout() {
+							return
+						}
+						u.mu.Lock()
+						u.last = err.Error()
+						u.mu.Unlock()
+						u.violations.Add(1)
+						return
+					}
+					if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	tb.Cleanup(func() { ln.Close(); u.wg.Wait() })
+	return u
+}
+
+// checkFraming reads one request and fails when its framing is anything but
+// unambiguous: a request line of three parts with an HTTP/1.x version, CRLF
+// line ends, header lines with a token name and a colon, at most one
+// Content-Length (digits), Transfer-Encoding only "chunked" and never with a
+// Content-Length, and a body that ends where the framing says.
+func checkFraming(br *bufio.Reader) error {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasSuffix(line, "\r\n") {
+		return fmt.Errorf("request line without CRLF: %q", line)
+	}
+	parts := strings.Split(strings.TrimSuffix(line, "\r\n"), " ")
+	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+		return fmt.Errorf("bad request line %q", line)
+	}
+	cl, te := -1, ""
+	for {
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if !strings.HasSuffix(h, "\r\n") || strings.Contains(strings.TrimSuffix(h, "\r\n"), "\r") {
+			return fmt.Errorf("header line without CRLF: %q", h)
+		}
+		h = strings.TrimSuffix(h, "\r\n")
+		if h == "" {
+			break
+		}
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || !isToken([]byte(name)) {
+			return fmt.Errorf("bad header line %q", h)
+		}
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(name) {
+		case "content-length":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 || cl >= 0 || strings.TrimLeft(value, "0123456789") != "" {
+				return fmt.Errorf("bad or repeated Content-Length %q", value)
+			}
+			cl = n
+		case "transfer-encoding":
+			if te != "" || !strings.EqualFold(value, "chunked") {
+				return fmt.Errorf("bad Transfer-Encoding %q", value)
+			}
+			te = value
+		}
+	}
+	if cl >= 0 && te != "" {
+		return fmt.Errorf("Content-Length and Transfer-Encoding together")
+	}
+	if cl > 0 {
+		_, err := io.CopyN(io.Discard, br, int64(cl))
+		return err
+	}
+	if te == "" {
+		return nil
+	}
+	for {
+		sizeLine, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		size, err := strconv.ParseUint(strings.TrimSuffix(sizeLine, "\r\n"), 16, 31)
+		if err != nil || !strings.HasSuffix(sizeLine, "\r\n") {
+			return fmt.Errorf("bad chunk size line %q", sizeLine)
+		}
+		if size == 0 {
+			for {
+				t, err := br.ReadString('\n')
+				if err != nil {
+					return err
+				}
+				if t == "\r\n" {
+					return nil
+				}
+			}
+		}
+		if _, err := io.CopyN(io.Discard, br, int64(size)); err != nil {
+			return err
+		}
+		if crlf, err := br.ReadString('\n'); err != nil || crlf != "\r\n" {
+			return fmt.Errorf("chunk not followed by CRLF")
+		}
+	}
+}
+
+// FuzzClientRequest sends arbitrary bytes as a client: whatever the proxy
+// forwards must parse as complete, unambiguous HTTP/1.1 requests.
+func FuzzClientRequest(f *testing.F) {
+	seeds := []string{
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext\r\nhello\r\n0\r\nTrailer: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+		"GET / HTTP/1.0\r\n\r\n",
+		"GET http://x/abs?q HTTP/1.1\r\nHost: y\r\n\r\n",
+		"GET /a%20b?x=%00 HTTP/1.1\r\nHost: x\r\nX-Weird: \x01\r\n\r\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	up := startStrictUpstream(f)
+	tp := startProxy(f, `
+access_log off;
+server {
+    listen 127.0.0.1:0;
+    client_header_timeout 1s;
+    client_body_timeout 1s;
+    location / { proxy_pass http://`+up.ln.Addr().String()+`; proxy_http_version 1.1; proxy_request_buffering off; }
+}`, nil)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c, err := net.Dial("tcp", tp.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = c.Write(in)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		_, _ = io.Copy(io.Discard, c)
+		c.Close()
+		if up.violations.Load() != 0 {
+			up.mu.Lock()
+			defer up.mu.Unlock()
+			t.Fatalf("the upstream received bytes that are not a well-formed request: %s", up.last)
 		}
 	})
 }

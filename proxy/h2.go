@@ -21,6 +21,7 @@ import (
 
 // serveH2 serves an HTTP/2 connection negotiated by ALPN.
 func (c *clientConn) serveH2(tc *tls.Conn) {
+	c.h2.Store(true)
 	srv := &http2.Server{}
 	srv.ServeConn(tc, &http2.ServeConnOpts{Handler: h2Handler{c: c}})
 }
@@ -37,6 +38,8 @@ var h2HopByHop = map[string]bool{
 
 func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	parent := h.c
+	parent.h2Streams.Add(1)
+	defer parent.h2Streams.Add(-1)
 	front, back := net.Pipe()
 	pc := &clientConn{
 		srv:    parent.srv,

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"sliceproxy/proxy/accesslog"
 	"sliceproxy/proxy/http1"
 	"sliceproxy/proxy/static"
 	"sliceproxy/vars"
@@ -19,6 +20,9 @@ func (c *clientConn) handle(rt *Runtime) bool {
 	st.serve()
 	c.setUpstream(nil)
 	st.finish()
+	if !st.keepAlive && !st.body.done && st.headerSent {
+		c.linger = true
+	}
 	st.releaseBuffers()
 	return st.keepAlive && !c.srv.closing.Load()
 }
@@ -56,6 +60,7 @@ func (st *reqState) serve() {
 	}
 	st.srv = st.rt.servers[idx]
 	st.conf = st.srv.conf
+	st.setDocumentRoot()
 	st.vr.ServerName = st.srv.primaryName
 	if err := st.vr.SetClient(st.req); err != nil {
 		st.logError(LevelInfo, "client sent invalid request", "")
@@ -82,8 +87,14 @@ func (st *reqState) findLocation() {
 			st.loc = m.Location.Payload
 			st.conf = st.loc.conf
 		}
+		st.setDocumentRoot()
 		if m.Redirect {
 			st.autoRedirect()
+			return
+		}
+		if st.loc != nil && st.loc.internal && !st.isInternal {
+			// "internal": clients cannot reach it directly (nginx's 404).
+			st.finalize(404)
 			return
 		}
 		if st.req.ContentLength > 0 && st.conf.clientMaxBodySize > 0 && st.req.ContentLength > st.conf.clientMaxBodySize {
@@ -153,6 +164,7 @@ func (st *reqState) content() bool {
 	defer res.Close()
 	switch res.Kind {
 	case static.KindRedirect:
+		st.isInternal = true
 		st.vr.URI = append(st.vr.URI[:0], res.URI...)
 		st.vr.Args = append(st.vr.Args[:0:0], res.Args...)
 		return st.internalRedirect()
@@ -160,7 +172,7 @@ func (st *reqState) content() bool {
 		return st.namedLocation(res.Name)
 	case static.KindStatus:
 		if res.Err != nil && res.LogLevel != "" {
-			if l, ok := ParseLevelName(res.LogLevel); ok {
+			if l, ok := accesslog.ParseLevel(res.LogLevel); ok {
 				st.logError(l, res.ErrorMessage(), "")
 			}
 		}
@@ -181,12 +193,14 @@ func (st *reqState) namedLocation(name string) bool {
 		return false
 	}
 	st.internal++
+	st.isInternal = true
 	if st.internal > maxInternalRedirects {
 		st.finalize(500)
 		return false
 	}
 	st.loc = loc.Payload
 	st.conf = st.loc.conf
+	st.setDocumentRoot()
 	if st.loc.rewrite != nil {
 		answered, restart := st.runRewrite(st.loc.rewrite)
 		if answered {
@@ -214,6 +228,17 @@ func (st *reqState) sendFile(res *static.Result) {
 	st.status = status
 	st.headerSent = true
 	hdr := &res.Header
+	if status != res.Status {
+		st.refilterHeaders(hdr, res.Status, status)
+		// ngx_http_header_filter sends Last-Modified only with 200, 206
+		// and 304; the range filter announces ranges only with 200.
+		if status != 200 && status != 206 && status != 304 {
+			hdr.Del("Last-Modified")
+		}
+		if status != 200 {
+			hdr.Del("Accept-Ranges")
+		}
+	}
 	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
 	h := http1.AppendStatusLine(st.head[:0], status)
 	h = append(h, "Server: "+serverTag+"\r\nDate: "...)
@@ -243,29 +268,6 @@ func (st *reqState) sendFile(res *static.Result) {
 	}
 }
 
-// ParseLevelName maps the static package's level words to a Level.
-func ParseLevelName(s string) (Level, bool) {
-	switch s {
-	case "crit":
-		return LevelCrit, true
-	case "error":
-		return LevelError, true
-	case "warn":
-		return LevelWarn, true
-	case "info":
-		return LevelInfo, true
-	case "notice":
-		return LevelNotice, true
-	case "alert":
-		return LevelAlert, true
-	case "emerg":
-		return LevelEmerg, true
-	case "debug":
-		return LevelDebug, true
-	}
-	return 0, false
-}
-
 // finish flushes and writes the access log line.
 func (st *reqState) finish() {
 	if st.status == 0 && !st.headerSent {
@@ -277,4 +279,39 @@ func (st *reqState) finish() {
 	if st.conf != nil && st.conf.accessLog != nil {
 		st.conf.accessLog.Log(st.vr)
 	}
+}
+
+// refilterHeaders corrects the add_header/expires fields of a static
+// response whose status an error_page replaced: static.Resolve filtered them
+// for the file's own status. Fields the filter adds for the file's status
+// but not for the final one are removed (nginx's headers filter runs once,
+// with the final status).
+func (st *reqState) refilterHeaders(hdr *http1.Header, fileStatus, status int) {
+	conf := st.conf.static
+	if conf == nil || !conf.HasHeaderFilter() {
+		return
+	}
+	var asFile, asFinal http1.Header
+	conf.FilterHeaders(st.vr, fileStatus, -1, &asFile)
+	conf.FilterHeaders(st.vr, status, -1, &asFinal)
+	for _, f := range asFile.Fields {
+		if !asFinal.Has(string(f.Name)) {
+			hdr.Del(string(f.Name))
+		}
+	}
+}
+
+// setDocumentRoot fills $document_root for the current level (root or
+// alias, evaluated). The string is kept per connection and reused while
+// the value does not change, so a constant root costs no allocation.
+func (st *reqState) setDocumentRoot() {
+	if st.conf == nil || st.conf.static == nil {
+		st.vr.DocumentRoot = ""
+		return
+	}
+	st.docBuf = st.conf.static.DocumentRoot(st.vr, st.docBuf[:0])
+	if string(st.docBuf) != st.docRoot {
+		st.docRoot = string(st.docBuf)
+	}
+	st.vr.DocumentRoot = st.docRoot
 }

@@ -154,7 +154,7 @@ func (l *loader) load() *Runtime {
 		switch d.Name {
 		case "client_header_timeout":
 			httpHeaderTimeout = l.duration(d, httpHeaderTimeout)
-		case "large_client_header_buffers":
+		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers":
 			httpBufs = l.headerBuffers(d, httpBufs)
 		}
 	}
@@ -326,7 +326,7 @@ func (l *loader) server(d *nginxconf.Directive, base *locConf, headerTimeout tim
 		switch x.Name {
 		case "client_header_timeout":
 			sc.headerTimeout = l.duration(x, sc.headerTimeout)
-		case "large_client_header_buffers":
+		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers":
 			sc.headerBufs = l.headerBuffers(x, sc.headerBufs)
 		case "listen":
 			ls, err := parseListen(x)
@@ -367,8 +367,9 @@ func (l *loader) location(sc *serverConf, loc *route.Location[*locationConf]) {
 	d := loc.Directive
 	body := d.Body()
 	lc := &locationConf{
-		regex: loc.Kind == route.Regex || loc.Kind == route.RegexCaseless,
-		named: loc.Kind == route.Named,
+		regex:    loc.Kind == route.Regex || loc.Kind == route.RegexCaseless,
+		named:    loc.Kind == route.Named,
+		internal: loc.Internal,
 	}
 	if !lc.regex && !lc.named {
 		lc.prefix = loc.Name

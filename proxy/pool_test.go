@@ -1,8 +1,14 @@
 package proxy
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -161,4 +167,59 @@ log_format up '$status "$upstream_status" $upstream_keepalive_reused "$upstream_
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("access log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// TestPoolSlicesUnderConcurrency: many clients, random vhosts, a pool
+// smaller than the slices need (evictions) — never one vhost's request on
+// another's connection, never an error.
+func TestPoolSlicesUnderConcurrency(t *testing.T) {
+	be := startFakeBackend(t, nil)
+	be.itk = true
+	tp := startProxy(t, itkProxyConfig(be.Addr(), "keepalive 6 slice_key=$host slice_conn=2 slice_poolsize=4;"), nil)
+	hosts := []string{"a.test", "b.test", "c.test", "d.test", "e.test"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			c, err := net.Dial("tcp", tp.addr)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := 0; i < 150; i++ {
+				h := hosts[rng.IntN(len(hosts))]
+				if _, err := fmt.Fprintf(c, "GET /%d HTTP/1.1\r\nHost: %s\r\n\r\n", i, h); err != nil {
+					errs <- err.Error()
+					return
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				if resp.StatusCode != 200 {
+					errs <- fmt.Sprintf("%s: status %d", h, resp.StatusCode)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for _, r := range be.Requests() {
+		if strings.HasPrefix(r.Method, "REJECTED") {
+			t.Fatalf("a request went to another vhost's connection (conn %d, %s)", r.Conn, hostOf(r))
+		}
+	}
+	st := tp.srv.Runtime().upstreams.Get("itk").Pool.Stats()
+	t.Logf("900 requests over 5 vhosts: %d backend connections, reused %d, evicted %d, refused %v", be.Conns(), st.Reused, st.Evicted, st.Refused)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sliceproxy/internal/testenv"
+	"sliceproxy/nginxconf"
 )
 
 // TestRunReloadAndQuit drives Run as the CLI does: pid file after binding,
@@ -137,4 +138,42 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestReloadDrainsOldRuntime: a request in flight finishes on the old
+// configuration (and its pool) while new requests see the new one; the old
+// runtime is closed once drained.
+func TestReloadDrainsOldRuntime(t *testing.T) {
+	slow := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		return fakeReply{Status: 200, Body: "old", Delay: 300 * time.Millisecond}
+	})
+	fast := startFakeBackend(t, func(r *fakeRequest) fakeReply { return fakeReply{Status: 200, Body: "new"} })
+	port := testenv.FreePort(t)
+	conf := func(be string) string {
+		return fmt.Sprintf(`upstream be { server %s; keepalive 4; }
+server { listen 127.0.0.1:%d; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } }`, be, port)
+	}
+	tp := startProxy(t, conf(slow.Addr()), nil)
+	old := tp.srv.Runtime()
+	inflight := tp.dial()
+	inflight.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
+
+	cfg, diags := nginxconf.ParseBytes(tp.dir+"/new.conf", []byte("http {\naccess_log off;\n"+conf(fast.Addr())+"\n}\n"), nginxconf.Options{Prefix: tp.dir + "/"})
+	failOnErrors(t, diags, "")
+	rt, diags := Load(cfg, LoadOptions{Prefix: tp.dir + "/", ErrorLog: tp.dir + "/error2.log"})
+	failOnErrors(t, diags, "")
+	if err := tp.srv.Reload(rt); err != nil {
+		t.Fatal(err)
+	}
+	if r := tp.get("x", "/now"); r.Body != "new" {
+		t.Errorf("a new request after the reload got %q", r.Body)
+	}
+	if old.refs.Load() == 0 {
+		t.Errorf("the old runtime was closed while a request still used it")
+	}
+	if r := inflight.read("GET"); r.Body != "old" {
+		t.Errorf("the in-flight request got %q", r.Body)
+	}
+	waitFor(t, func() bool { return old.refs.Load() == 0 })
 }

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -220,5 +222,114 @@ server {
 	c.expectClosed()
 	if strings.Contains(tp.errorLog(), "[error]") {
 		t.Errorf("errors logged:\n%s", tp.errorLog())
+	}
+}
+
+// TestLargeBodies: bodies over the memory limit stream (Content-Length as
+// is, chunked re-chunked), client_max_body_size holds for chunked bodies
+// as they arrive, and an HTTP/1.0 upstream cannot take a long chunked body.
+func TestLargeBodies(t *testing.T) {
+	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		te, _ := r.get("Transfer-Encoding")
+		return fakeReply{Status: 200, Body: fmt.Sprintf("len=%d te=%s", len(r.Body), te)}
+	})
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    client_max_body_size 3m;
+    location /v11/ { proxy_pass http://`+be.Addr()+`; proxy_http_version 1.1; }
+    location /v10/ { proxy_pass http://`+be.Addr()+`; }
+}`, nil)
+	big := strings.Repeat("b", 2<<20)
+	chunked := func(body string) string {
+		var sb strings.Builder
+		for len(body) > 0 {
+			n := min(len(body), 100000)
+			fmt.Fprintf(&sb, "%x\r\n%s\r\n", n, body[:n])
+			body = body[n:]
+		}
+		sb.WriteString("0\r\n\r\n")
+		return sb.String()
+	}
+	cases := []struct {
+		name, raw, want string
+		status          int
+	}{
+		{"length streamed", "POST /v11/ HTTP/1.1\r\nHost: x\r\nContent-Length: " + fmt.Sprint(len(big)) + "\r\n\r\n" + big, "len=2097152 te=", 200},
+		{"chunked streamed", "POST /v11/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(big), "len=2097152 te=chunked", 200},
+		{"chunked small", "POST /v10/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked("tiny"), "len=4 te=", 200},
+		{"chunked too large", "POST /v11/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(strings.Repeat("c", 4<<20)), "", 413},
+		{"chunked long for HTTP/1.0", "POST /v10/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(big), "", 413},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := tp.dial()
+			go func() { _, _ = io.WriteString(cl.c, c.raw) }()
+			r := cl.read("POST")
+			if r.Status != c.status || (c.want != "" && r.Body != c.want) {
+				t.Errorf("%d %q, want %d %q", r.Status, r.Body, c.status, c.want)
+			}
+		})
+	}
+}
+
+// TestPipelining: requests sent in one write are answered in order.
+func TestPipelining(t *testing.T) {
+	be := startFakeBackend(t, nil)
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    location /p/ { proxy_pass http://`+be.Addr()+`; }
+    location = /r { return 200 "r"; }
+}`, nil)
+	c := tp.dial()
+	c.send("GET /p/1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /p/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+	for _, want := range []string{"ok /p/1", "r", "ok /p/3"} {
+		if r := c.read("GET"); r.Body != want {
+			t.Errorf("got %q, want %q", r.Body, want)
+		}
+	}
+}
+
+// TestPassRequestBodyOff: the body is read and dropped, the upstream gets
+// neither body nor length, and the connection carries the next request.
+func TestPassRequestBodyOff(t *testing.T) {
+	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		cl, _ := r.get("Content-Length")
+		return fakeReply{Status: 200, Body: fmt.Sprintf("body=%q cl=%q", r.Body, cl)}
+	})
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    location / { proxy_pass http://`+be.Addr()+`; proxy_pass_request_body off; }
+}`, nil)
+	c := tp.dial()
+	c.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+	if r := c.read("POST"); r.Body != `body="" cl=""` {
+		t.Errorf("first: %q", r.Body)
+	}
+	c.send("POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+	if r := c.read("POST"); r.Body != `body="" cl=""` {
+		t.Errorf("second: %q", r.Body)
+	}
+}
+
+// TestUnderscoresInHeaders: headers with "_" are dropped unless
+// underscores_in_headers is on (the default server's setting).
+func TestUnderscoresInHeaders(t *testing.T) {
+	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		v, _ := r.get("X_Under")
+		return fakeReply{Status: 200, Body: "v=" + v}
+	})
+	for _, c := range []struct{ setting, want string }{{"", "v="}, {"underscores_in_headers on;", "v=1"}} {
+		tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    `+c.setting+`
+    location / { proxy_pass http://`+be.Addr()+`; }
+}`, nil)
+		if r := tp.roundTrip("GET / HTTP/1.1\r\nHost: x\r\nX_Under: 1\r\nConnection: close\r\n\r\n"); r.Body != c.want {
+			t.Errorf("%q: got %q, want %q", c.setting, r.Body, c.want)
+		}
 	}
 }

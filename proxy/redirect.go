@@ -25,6 +25,16 @@ func (st *reqState) rewriteRedirect(name, value []byte) []byte {
 		}
 	}
 	for _, r := range conf.redirect.rules {
+		if r.re != nil {
+			// The whole value is replaced (ngx_http_proxy_rewrite_regex_handler).
+			if !st.vr.MatchRegex(r.re, target) {
+				continue
+			}
+			start := len(st.redirBuf)
+			st.redirBuf = append(st.redirBuf, value[:off]...)
+			st.redirBuf = r.to.Eval(st.vr, st.redirBuf)
+			return st.redirBuf[start:]
+		}
 		start := len(st.redirBuf)
 		st.redirBuf = r.from.Eval(st.vr, st.redirBuf)
 		from := st.redirBuf[start:]

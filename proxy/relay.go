@@ -46,8 +46,9 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	clientOK := werr == nil
 	var upErr error
 	buf := st.buffer()
+	// The head read set the read deadline a moment ago; it is renewed
+	// (proxy_read_timeout between two reads) at most once a second.
 	lastDeadline := time.Now()
-	_ = conn.SetReadDeadline(lastDeadline.Add(conf.readTimeout))
 	// What has been written goes out before a read that may wait for the
 	// network (proxy_buffering off semantics; on is no worse, nginx sends
 	// what it has too). A length or until-close body read waits only when
@@ -159,8 +160,9 @@ const maxChunkFraming = 4096 + 4
 var errResponseAbandoned = errors.New("response not read to its end")
 
 // Header names a proxy never forwards from an upstream response: they
-// describe the upstream connection, not the response.
-var hopByHop = []string{"Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer"}
+// describe the upstream connection, not the response. ("Trailer" passes:
+// the trailers it announces are passed on a chunked response.)
+var hopByHop = []string{"Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE"}
 
 // hiddenByDefault are proxy_hide_header's defaults (besides X-Accel-*).
 var hiddenByDefault = []string{"Date", "Server", "X-Pad"}
@@ -190,14 +192,20 @@ func (st *reqState) buildRelayHead() bool {
 				continue
 			}
 		}
-		if st.hidden(f.Name) || !isToken(f.Name) {
-			// A name that is not an HTTP token would make our response
-			// malformed; such a line is dropped, never forwarded.
+		if st.hidden(f.Name) || !isToken(f.Name) || !isFieldValue(f.Value) {
+			// A name that is not an HTTP token, or a value with control
+			// bytes, would make our response malformed for strict clients;
+			// such a line is dropped, never forwarded (nginx passes it).
 			continue
 		}
 		v := f.Value
 		if conf.redirect.mode != redirectOff && (equalFoldString(f.Name, "Location") || equalFoldString(f.Name, "Refresh")) {
 			v = st.rewriteRedirect(f.Name, v)
+		}
+		if len(v) > 0 && v[0] == '/' && equalFoldString(f.Name, "Location") {
+			// nginx's header filter makes a relative Location absolute,
+			// an upstream's too (absolute_redirect on).
+			v = st.absoluteLocation(v)
 		}
 		hdr.Add(f.Name, v)
 	}
@@ -287,6 +295,16 @@ func isToken(b []byte) bool {
 		}
 		switch c {
 		case '"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}':
+			return false
+		}
+	}
+	return true
+}
+
+// isFieldValue reports whether v has no control bytes other than HTAB.
+func isFieldValue(v []byte) bool {
+	for _, c := range v {
+		if c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}

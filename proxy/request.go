@@ -41,6 +41,10 @@ type reqState struct {
 	// last): nginx stops at 10 cycles.
 	internal   int
 	errorPaged bool
+	// isInternal: the request went through an internal redirect
+	// (error_page, try_files, index, a named location): nginx's
+	// r->internal, which "internal" locations require.
+	isInternal bool
 	// uriChanged: a rewrite or internal redirect changed the URI, so the
 	// client's raw request target no longer applies (valid_unparsed_uri).
 	uriChanged bool
@@ -57,17 +61,21 @@ type reqState struct {
 	upHead   []byte // upstream request head
 	scratch  []byte
 	hostBuf  []byte // the validated Host
+	docBuf   []byte // $document_root being computed
+	docRoot  string // the last $document_root, reused while unchanged
 	dateBuf  []byte // Date and Content-Length values of the response head
 	redirBuf []byte // rewritten Location/Refresh values
 	attempts []vars.UpstreamAttempt
 	urd      *http1.Reader
-	resp     http1.Response
-	ubody    http1.BodyReader
-	cbody    http1.BodyReader
-	chunked  http1.ChunkedWriter
-	sentHdr  http1.Header
-	copyBuf  []byte
-	sres     static.Result
+	// urdHeadSize is the proxy_buffer_size urd was made for.
+	urdHeadSize int
+	resp        http1.Response
+	ubody       http1.BodyReader
+	cbody       http1.BodyReader
+	chunked     http1.ChunkedWriter
+	sentHdr     http1.Header
+	copyBuf     []byte
+	sres        static.Result
 	// attemptStart is when the current upstream attempt began.
 	attemptStart time.Time
 	// sentUpstream counts request bytes written in the current attempt.
@@ -108,6 +116,7 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	st.body = bodyState{buffered: st.body.buffered[:0], done: !c.req.HasBody()}
 	st.internal = 0
 	st.errorPaged = false
+	st.isInternal = false
 	st.uriChanged = false
 	st.forceStatus = 0
 	st.validLocation = true
@@ -123,6 +132,7 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	f.ConnSerial = c.serial
 	f.ConnRequests = c.requests
 	f.Start = st.start
+	f.RequestLength = int64(c.req.HeadLength)
 }
 
 // releaseBuffers gives the big buffers back between requests, so that an

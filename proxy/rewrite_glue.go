@@ -62,6 +62,7 @@ func (st *reqState) runRewrite(s *rewriteScript) (answered, restart bool) {
 	res := s.Run(st.vr, rewrite.Env{})
 	if res.If != nil && res.If.Payload != nil {
 		st.conf = res.If.Payload
+		st.setDocumentRoot()
 	}
 	if res.URIRewritten {
 		st.uriChanged = true

@@ -76,9 +76,14 @@ type serverConf struct {
 	tls *serverTLS
 }
 
-// headerBufConf is large_client_header_buffers.
+// headerBufConf is how request heads are read on a server's connections:
+// large_client_header_buffers, underscores_in_headers and
+// ignore_invalid_headers (the address's default server decides, as in
+// nginx).
 type headerBufConf struct {
-	n, size int
+	n, size     int
+	underscores bool
+	keepInvalid bool // ignore_invalid_headers off
 }
 
 // locationConf is the payload of one location in the route tree.
@@ -90,6 +95,8 @@ type locationConf struct {
 	prefix string
 	regex  bool
 	named  bool
+	// internal: only internal redirects may select it ("internal").
+	internal bool
 }
 
 // acquire takes a reference; callers hold it while they use the runtime.
@@ -142,4 +149,20 @@ func (rt *Runtime) ReopenLogs() error {
 		return nil
 	}
 	return rt.logs.reopen()
+}
+
+// Upstreams returns the runtime's upstream groups (pool statistics for a
+// status page).
+func (rt *Runtime) Upstreams() *upstream.Set { return rt.upstreams }
+
+// Registry returns the runtime's variable registry.
+func (rt *Runtime) Registry() *vars.Registry { return rt.reg }
+
+// Listens lists the sockets the runtime serves, as "addr" or "unix:path".
+func (rt *Runtime) Listens() []string {
+	out := make([]string, 0, len(rt.sockets))
+	for _, s := range rt.sockets {
+		out = append(out, displayAddr(s.network, s.addr))
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"net"
 	"strings"
 	"sync"
@@ -107,10 +108,12 @@ server {
     location /n/ { proxy_pass http://app; }
     location = /handled { return 200 "handled"; }
 }`, nil)
-	if r := tp.get("x", "/one/a"); r.Header.Get("Location") != "/one/next" {
+	// A relative result is made absolute, as nginx's header filter does.
+	base := "http://x:" + tp.addr[strings.LastIndexByte(tp.addr, ':')+1:]
+	if r := tp.get("x", "/one/a"); r.Header.Get("Location") != base+"/one/next" {
 		t.Errorf("proxy_redirect default: %q", r.Header.Get("Location"))
 	}
-	if r := tp.get("x", "/two/a"); r.Header.Get("Location") != "/custom/next" {
+	if r := tp.get("x", "/two/a"); r.Header.Get("Location") != base+"/custom/next" {
 		t.Errorf("proxy_redirect custom: %q", r.Header.Get("Location"))
 	}
 	if r := tp.get("x", "/three/a"); r.Header.Get("Location") != "http://app/app/next" {
@@ -231,5 +234,89 @@ server {
 	}
 	if !strings.Contains(rest, "second") || !strings.Contains(rest, "X-Sum: 42") {
 		t.Errorf("rest of the body: %q", rest)
+	}
+}
+
+// TestProxyToUnixSocket: proxy_pass http://unix:/path:/uri.
+func TestProxyToUnixSocket(t *testing.T) {
+	sock := t.TempDir() + "/be.sock"
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r, err := readFakeRequest(bufio.NewReader(c))
+			if err == nil {
+				c.Write([]byte(fakeReply{Status: 200, Body: "unix " + r.URI}.render()))
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    location /u/ { proxy_pass http://unix:`+sock+`:/inner/; }
+    location /w/ { proxy_pass http://unix:`+sock+`; }
+}`, nil)
+	if r := tp.get("x", "/u/a?b"); r.Status != 200 || r.Body != "unix /inner/a?b" {
+		t.Errorf("with URI: %d %q\n%s", r.Status, r.Body, tp.errorLog())
+	}
+	if r := tp.get("x", "/w/a"); r.Status != 200 || r.Body != "unix /w/a" {
+		t.Errorf("without URI: %d %q", r.Status, r.Body)
+	}
+}
+
+// TestNextUpstreamTimeout: proxy_next_upstream_timeout stops retries once
+// the request has taken that long.
+func TestNextUpstreamTimeout(t *testing.T) {
+	hang := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		return fakeReply{Status: 200, Body: "late", Delay: 500 * time.Millisecond}
+	})
+	good := startFakeBackend(t, func(r *fakeRequest) fakeReply { return fakeReply{Status: 200, Body: "good"} })
+	tp := startProxy(t, `
+upstream a { server `+hang.Addr()+`; server `+good.Addr()+` backup; }
+upstream b { server `+hang.Addr()+`; server `+good.Addr()+` backup; }
+server {
+    listen 127.0.0.1:0;
+    proxy_read_timeout 150ms;
+    location /limited/ { proxy_pass http://a; proxy_next_upstream_timeout 100ms; }
+    location /free/ { proxy_pass http://b; }
+}`, nil)
+	if r := tp.get("x", "/limited/"); r.Status != 504 {
+		t.Errorf("with proxy_next_upstream_timeout: %d %q, want 504", r.Status, r.Body)
+	}
+	if r := tp.get("x", "/free/"); r.Status != 200 || r.Body != "good" {
+		t.Errorf("without: %d %q, want the backup's answer", r.Status, r.Body)
+	}
+}
+
+// TestProxyBufferSize: proxy_buffer_size bounds the upstream response head
+// (nginx: "upstream sent too big header" and 502).
+func TestProxyBufferSize(t *testing.T) {
+	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
+		return fakeReply{Status: 200, Header: []string{"Set-Cookie: big=" + strings.Repeat("c", 6000)}, Body: "ok"}
+	})
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    location /small/ { proxy_pass http://`+be.Addr()+`; }
+    location /big/ { proxy_pass http://`+be.Addr()+`; proxy_buffer_size 16k; }
+}`, nil)
+	if r := tp.get("x", "/small/"); r.Status != 502 {
+		t.Errorf("a 6k head with the default proxy_buffer_size: %d, want 502", r.Status)
+	}
+	if !strings.Contains(tp.errorLog(), "upstream sent too big header while reading response header from upstream") {
+		t.Errorf("error log:\n%s", tp.errorLog())
+	}
+	if r := tp.get("x", "/big/"); r.Status != 200 || len(r.Header.Get("Set-Cookie")) != 6004 {
+		t.Errorf("proxy_buffer_size 16k: %d, cookie %d bytes", r.Status, len(r.Header.Get("Set-Cookie")))
 	}
 }

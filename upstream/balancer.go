@@ -22,7 +22,8 @@ type picker struct {
 	rehash int    // hash: rehash counter
 	htries int    // hash/ip_hash/random: attempts before falling back to round robin
 	ipHash uint32 // ip_hash: running hash
-	ipAddr []byte // ip_hash: client address bytes
+	ipAddr []byte // ip_hash: client address bytes (in ipBuf)
+	ipBuf  [16]byte
 }
 
 func (pk *picker) isTried(i int) bool { return pk.tried[i/64]&(1<<(uint(i)%64)) != 0 }
@@ -35,6 +36,17 @@ func (pk *picker) Next() (*Peer, error) {
 		return nil, ErrNoMoreTries
 	}
 	pk.started = true
+	if g.single && !pk.onBackup {
+		// nginx's peers->single: every method degrades to this, and it
+		// reads no clock (fail_timeout windows do not apply).
+		g.mu.Lock()
+		p := pk.singlePeer()
+		g.mu.Unlock()
+		if p == nil {
+			return nil, ErrNoLiveUpstreams
+		}
+		return p, nil
+	}
 	now := g.now()
 	g.mu.Lock()
 	var p *Peer
@@ -65,14 +77,16 @@ func (pk *picker) Done(p *Peer, failed bool) {
 	if p == nil {
 		return
 	}
+	if g.single {
+		g.mu.Lock()
+		p.conns--
+		pk.triesLeft = 0
+		g.mu.Unlock()
+		return
+	}
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.single {
-		p.conns--
-		pk.triesLeft = 0
-		return
-	}
 	if failed {
 		p.fails++
 		p.accessed = now
@@ -130,15 +144,24 @@ func (pk *picker) switchToBackup() bool {
 	return true
 }
 
+// singlePeer is ngx_http_upstream_get_round_robin_peer's peers->single
+// branch: down and max_conns apply; max_fails never does (Done does not
+// count failures of a single peer), so no fail_timeout window is opened.
+func (pk *picker) singlePeer() *Peer {
+	p := pk.g.primary[0]
+	if p.Down || (p.MaxConns > 0 && p.conns >= p.MaxConns) {
+		return nil
+	}
+	p.conns++
+	pk.setTried(0)
+	return p
+}
+
 // roundRobin is ngx_http_upstream_get_round_robin_peer.
 func (pk *picker) roundRobin(now time.Time) *Peer {
 	g := pk.g
 	if !pk.onBackup && g.single {
-		p := g.primary[0]
-		if p.Down || (p.MaxConns > 0 && p.conns >= p.MaxConns) {
-			return nil
-		}
-		return pk.take(p, 0, now)
+		return pk.singlePeer()
 	}
 	for {
 		if p := pk.smoothWeighted(pk.list(), now); p != nil {

@@ -248,14 +248,14 @@ func TestChashHostPort(t *testing.T) {
 func TestIPHashAddr(t *testing.T) {
 	req := &vars.Request{}
 	req.RemoteAddr = netip.MustParseAddrPort("[::ffff:192.0.2.77]:5000")
-	if got := ipHashAddr(req); string(got) != "\xc0\x00\x02" {
+	if got := ipHashAddr(nil, req); string(got) != "\xc0\x00\x02" {
 		t.Fatalf("IPv4 uses the first 3 octets: %v", got)
 	}
 	req.RemoteAddr = netip.MustParseAddrPort("[2001:db8::1]:5000")
-	if got := ipHashAddr(req); len(got) != 16 {
+	if got := ipHashAddr(nil, req); len(got) != 16 {
 		t.Fatalf("IPv6 uses 16 bytes: %v", got)
 	}
-	if got := ipHashAddr(nil); string(got) != "\x00\x00\x00" {
+	if got := ipHashAddr(nil, nil); string(got) != "\x00\x00\x00" {
 		t.Fatalf("no address: %v", got)
 	}
 }

@@ -246,3 +246,31 @@ func BenchmarkPicker(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPickerIn is BenchmarkPicker with the state kept by the caller, as
+// the proxy keeps it per client connection: no allocation per request.
+func BenchmarkPickerIn(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		method  Method
+		weights []int
+	}{
+		{"single", MethodRoundRobin, []int{1}},
+		{"round-robin", MethodRoundRobin, []int{5, 1, 1, 3, 2, 1, 1, 1}},
+		{"least_conn", MethodLeastConn, []int{5, 1, 1, 3, 2, 1, 1, 1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			g := NewGroup("bench", tc.method, peersNamed(tc.weights...), nil)
+			var st PickerState
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				pk := g.PickerIn(&st, nil)
+				p, err := pk.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				pk.Done(p, false)
+			}
+		})
+	}
+}

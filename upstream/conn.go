@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"sliceproxy/proxy/http1"
 )
 
 // connState is where a pooled connection is.
@@ -35,6 +37,10 @@ type Conn struct {
 	// Reused is true when the connection came from the pool (Get) rather than
 	// from Dial, for $upstream_keepalive-style logging and retry decisions.
 	Reused bool
+
+	// rs does Read and Write as raw system calls when the platform and the
+	// connection allow it (see http1.RawSocket), nil otherwise.
+	rs *http1.RawSocket
 
 	pool  *Pool
 	state connState
@@ -80,4 +86,31 @@ func (c *Conn) Close() error {
 		c.pool.forget(c)
 	}
 	return c.Conn.Close()
+}
+
+// Read reads from the connection; on Linux TCP and unix sockets without the
+// runtime's system call bookkeeping (http1.RawSocket). Deadlines apply.
+func (c *Conn) Read(p []byte) (int, error) {
+	if c.rs != nil {
+		return c.rs.Read(p)
+	}
+	return c.Conn.Read(p)
+}
+
+// Write writes all of p, as Read does.
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.rs != nil {
+		return c.rs.Write(p)
+	}
+	return c.Conn.Write(p)
+}
+
+// Writev writes the buffers in order, in one system call when the kernel
+// takes them all (a request head and a buffered body). bufs is not modified.
+func (c *Conn) Writev(bufs [][]byte) (int64, error) {
+	if c.rs != nil {
+		return c.rs.Writev(bufs)
+	}
+	nb := append(net.Buffers(nil), bufs...) // WriteTo consumes its list
+	return nb.WriteTo(c.Conn)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"sliceproxy/proxy/http1"
 )
 
 // Dial connects to peer within timeout (proxy_connect_timeout), with
@@ -27,7 +29,7 @@ func (p *Pool) Dial(ctx context.Context, peer *Peer, timeout time.Duration) (*Co
 
 // Adopt wraps a connection to peer that the caller dialed, as Dial would.
 func (p *Pool) Adopt(peer *Peer, nc net.Conn) *Conn {
-	c := &Conn{Conn: nc, Peer: peer, Requests: 1, bucket: -1}
+	c := &Conn{Conn: nc, Peer: peer, Requests: 1, bucket: -1, rs: http1.NewRawSocket(nc)}
 	c.w.fd = -1
 	if p == nil {
 		c.Created = time.Now()

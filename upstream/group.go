@@ -181,18 +181,41 @@ type Picker interface {
 // Picker returns a Picker for one request. req may be nil for methods that
 // read nothing from the request (round robin, least_conn, random).
 func (g *Group) Picker(req *vars.Request) Picker {
-	pk := &picker{g: g, triesLeft: g.tries}
+	return g.PickerIn(new(PickerState), req)
+}
+
+// PickerState is the memory of one request's Picker. A caller that keeps one
+// per client connection (PickerIn resets it) picks peers without allocating;
+// the zero value is ready to use.
+type PickerState struct {
+	pk picker
+	// spill and key keep their capacity across requests: the tried bitmap
+	// of groups with more than 64 peers, the hash methods' key.
+	spill []uint64
+	key   []byte
+}
+
+// PickerIn is Picker with the state in s, which the returned Picker uses
+// until the next PickerIn on s: one request at a time per PickerState.
+func (g *Group) PickerIn(s *PickerState, req *vars.Request) Picker {
+	pk := &s.pk
+	*pk = picker{g: g, triesLeft: g.tries}
 	pk.tried = pk.inline[:]
 	if n := (len(g.primary) + 63) / 64; n > len(pk.inline) {
-		pk.tried = make([]uint64, n)
+		if cap(s.spill) < n {
+			s.spill = make([]uint64, n)
+		}
+		pk.tried = s.spill[:n]
+		clear(pk.tried)
 	}
 	switch g.Method {
 	case MethodIPHash:
 		pk.ipHash = 89
-		pk.ipAddr = ipHashAddr(req)
+		pk.ipAddr = ipHashAddr(pk.ipBuf[:0], req)
 	case MethodHash, MethodHashConsistent:
 		if g.hashKey != nil && req != nil {
-			pk.key = g.hashKey.Eval(req, nil)
+			s.key = g.hashKey.Eval(req, s.key[:0])
+			pk.key = s.key
 		}
 		if g.Method == MethodHashConsistent {
 			pk.hash = uint32(findChashPoint(g.points, crc32IEEE(pk.key)))
@@ -204,19 +227,20 @@ func (g *Group) Picker(req *vars.Request) Picker {
 // now reads the group's clock.
 func (g *Group) now() time.Time { return g.clock.Now() }
 
-// ipHashAddr returns the bytes ip_hash hashes: the first three octets of an
-// IPv4 client, all sixteen of an IPv6 one, three zero bytes otherwise.
-func ipHashAddr(req *vars.Request) []byte {
+// ipHashAddr appends the bytes ip_hash hashes to dst: the first three
+// octets of an IPv4 client, all sixteen of an IPv6 one, three zero bytes
+// otherwise.
+func ipHashAddr(dst []byte, req *vars.Request) []byte {
 	if req == nil || !req.RemoteAddr.IsValid() {
-		return []byte{0, 0, 0}
+		return append(dst, 0, 0, 0)
 	}
 	ip := req.RemoteAddr.Addr().Unmap()
 	if ip.Is4() {
 		a := ip.As4()
-		return a[:3]
+		return append(dst, a[:3]...)
 	}
 	a := ip.As16()
-	return a[:]
+	return append(dst, a[:]...)
 }
 
 // PeerState is a peer's balancer state, for a status page.

@@ -79,6 +79,7 @@ type backend struct {
 	dropOtherHost bool
 
 	mu      sync.Mutex
+	closed  bool
 	reqs    []backendRequest
 	dropped []backendRequest
 	conns   []*backendConn
@@ -119,6 +120,7 @@ func startBackendWith(t testing.TB, b *backend) *backend {
 func (b *backend) Close() {
 	_ = b.ln.Close()
 	b.mu.Lock()
+	b.closed = true
 	for _, c := range b.conns {
 		_ = c.nc.Close()
 	}
@@ -134,6 +136,11 @@ func (b *backend) acceptLoop() {
 			return
 		}
 		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			_ = nc.Close()
+			return
+		}
 		c := &backendConn{ID: len(b.conns) + 1, Opened: time.Now(), nc: nc}
 		b.conns = append(b.conns, c)
 		b.mu.Unlock()
@@ -157,11 +164,11 @@ func (b *backend) serve(c *backendConn) {
 		req, err := readBackendRequest(br)
 		b.setIdle(c, false)
 		if err != nil {
-			if n > 1 || errors.Is(err, io.EOF) || isReset(err) {
-				b.mu.Lock()
-				c.ByPeer = errors.Is(err, io.EOF) || isReset(err)
-				b.mu.Unlock()
-			}
+			// EOF or RST while waiting: the proxy closed it; an error from
+			// our own Close/CloseIdle is not the peer's doing.
+			b.mu.Lock()
+			c.ByPeer = errors.Is(err, io.EOF) || isReset(err)
+			b.mu.Unlock()
 			return
 		}
 		req.ConnID, req.ConnRequestOrdinal = c.ID, n

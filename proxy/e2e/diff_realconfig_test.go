@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
+
+	"sliceproxy/internal/testenv"
 )
 
 // corpusDir holds the shared corpus of real configurations
@@ -94,5 +99,97 @@ func TestDiffRealConfigMastodon(t *testing.T) {
 				blocked: "proxy: client_max_body_size is not checked against Content-Length before the body arrives; nginx answers 413 at once (with or without Expect: 100-continue), sliceproxy waits for the body"},
 			{name: "unknown host served by first server on port", req: get("mastodon.invalid", "/api/v1/instance")},
 		},
+	})
+}
+
+// fullConfigSide starts a whole nginx.conf (not just an http{} body) for
+// one side: {{PORT}} and {{DIR}} are replaced, files are written below the
+// prefix, and the process facts come from -g, as a service unit would pass
+// them. It returns the rendered configuration.
+func fullConfigSide(t *testing.T, conf string, files map[string]string) rendered {
+	t.Helper()
+	dir := t.TempDir()
+	port := testenv.FreePort(t)
+	expand := strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{DIR}}", dir).Replace
+	for _, d := range []string{"logs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range files {
+		writeTestFile(t, filepath.Join(dir, name), expand(body))
+	}
+	path := filepath.Join(dir, "conf", "nginx.conf")
+	writeTestFile(t, path, expand(conf))
+	for name := range files {
+		if err := os.Chtimes(filepath.Join(dir, name), fixedMtime, fixedMtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rendered{Dir: dir, Conf: path, Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port}
+}
+
+// globalsFor is the -g both servers get with a full configuration.
+func globalsFor(dir string) string {
+	return "daemon off; master_process off; pid " + dir + "/nginx.pid; error_log " + dir + "/logs/error.log info;"
+}
+
+// TestDiffRealConfigStockTengine runs tengine's stock conf/tengine.conf
+// (corpus 001: the classic nginx.conf with include mime.types, index,
+// error_page 50x) as the whole main configuration, with -g giving the
+// process facts, in nginx and in sliceproxy. The listen port changes, and
+// `server_tokens off` is added because sliceproxy always signs as plain
+// "nginx" (documented in proxy/doc.go); mime.types is Debian's
+// /etc/nginx/mime.types beside the file, as in a real installation.
+func TestDiffRealConfigStockTengine(t *testing.T) {
+	ngxBin := testenv.LookBinary(t, "nginx", "nginx")
+	needBinary(t)
+	conf := adaptRealConfig(t, "001__alibaba__tengine__*", [][2]string{
+		{`listen\s+80;`, "listen 127.0.0.1:{{PORT}};"},
+		{`(?m)^http \{`, "http {\n    server_tokens off;"},
+	})
+	mime, err := os.ReadFile("/etc/nginx/mime.types")
+	if err != nil {
+		t.Skipf("Debian's /etc/nginx/mime.types is needed: %v", err)
+	}
+	files := map[string]string{
+		"conf/mime.types": string(mime),
+		"html/index.html": "<h1>Welcome to tengine!</h1>\n",
+		"html/50x.html":   "<h1>An error occurred.</h1>\n",
+		"html/style.css":  "h1 { color: red }\n",
+		"html/logo.png":   "\x89PNG not really\n",
+		"html/data.json":  "{}\n",
+		"html/sub/a.txt":  "sub a\n",
+	}
+	ngxConf := fullConfigSide(t, conf, files)
+	testenv.Start(t, ngxConf.Dir, ngxBin, "-p", ngxConf.Dir+"/", "-c", ngxConf.Conf, "-g", globalsFor(ngxConf.Dir))
+	if err := testenv.WaitPort(ngxConf.Addr, 10*time.Second); err != nil {
+		t.Fatalf("nginx: %v\n%s", err, readFileString(filepath.Join(ngxConf.Dir, "logs", "error.log")))
+	}
+	spConf := fullConfigSide(t, conf, files)
+	sp := launchSliceproxy(t, spConf, "-g", globalsFor(spConf.Dir))
+	if err := sp.waitServing(20 * time.Second); err != nil {
+		t.Fatalf("sliceproxy: %v\n%s", err, sp.Output())
+	}
+	// No upstream in this configuration; the backends only satisfy the harness.
+	sides := [2]diffSide{
+		{name: "nginx", addr: ngxConf.Addr, dir: ngxConf.Dir, backend: startBackend(t, nil)},
+		{name: "sliceproxy", addr: spConf.Addr, dir: spConf.Dir, backend: startBackend(t, nil)},
+	}
+	runDiffCases(t, sides, sp, []diffCase{
+		{name: "index", req: get("localhost", "/")},
+		{name: "index by name", req: get("localhost", "/index.html")},
+		{name: "head index", req: "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n", head: true},
+		{name: "mime css", req: get("localhost", "/style.css")},
+		{name: "mime png", req: get("localhost", "/logo.png")},
+		{name: "mime json", req: get("localhost", "/data.json")},
+		{name: "directory without index", req: get("localhost", "/sub/")},
+		{name: "directory redirect", req: get("localhost", "/sub")},
+		{name: "missing file", req: get("localhost", "/nope.html")},
+		{name: "error page location", req: get("localhost", "/50x.html")},
+		{name: "other host same server", req: get("tengine.example", "/")},
+		{name: "conditional 304", req: getH("localhost", "/style.css", "If-Modified-Since: "+fixedMtime.Format("Mon, 02 Jan 2006 15:04:05 GMT"))},
+		{name: "post to static 405", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi"},
+		{name: "http10 keepalive_timeout 65", req: "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", state: true},
 	})
 }

@@ -54,6 +54,13 @@ type diffCase struct {
 	// sliceproxy (0: no response at all).
 	deviation  string
 	wantStatus int
+	// broken: the exact answer depends on timing (whether a proxy flushed
+	// the head before it met the fault); both sides must only leave the
+	// client with an incomplete answer (no response, or a cut body).
+	broken bool
+	// check, when set, runs after the exchange with sliceproxy's backend
+	// (what reached the upstream), also for deviations.
+	check func(t *testing.T, upstream *backend)
 	// rejected: sliceproxy must not forward anything of this request.
 	rejected bool
 	// blocked, when set, names a known sliceproxy bug this case shows
@@ -144,7 +151,15 @@ func runDiffSuite(t *testing.T, suite diffSuite) {
 		{name: "nginx", addr: ngx.Addr, addr2: fmt.Sprintf("127.0.0.1:%d", ngxPort2), dir: ngx.Dir, backend: ngxBackend},
 		{name: "sliceproxy", addr: sp.Addr, addr2: fmt.Sprintf("127.0.0.1:%d", spPort2), dir: sp.Dir, backend: spBackend},
 	}
-	for _, c := range suite.cases {
+	runDiffCases(t, sides, sp, suite.cases)
+}
+
+// runDiffCases runs every case against both running sides as a subtest;
+// sp is sliceproxy's process (sides[1]), watched for an early exit.
+func runDiffCases(t *testing.T, sides [2]diffSide, sp *spProc, cases []diffCase) {
+	t.Helper()
+	spBackend := sides[1].backend
+	for _, c := range cases {
 		if sp.Exited() {
 			t.Fatalf("sliceproxy exited before case %q: %v\noutput (tail):\n%s", c.name, sp.err, tailLines(sp.Output(), 40))
 		}
@@ -165,6 +180,17 @@ func runDiffSuite(t *testing.T, suite diffSuite) {
 				if after := spBackend.Requests(); len(after) != before {
 					t.Errorf("sliceproxy forwarded a request it must reject: backend saw %q", after[before].Method+" "+after[before].URI)
 				}
+			}
+			if c.check != nil {
+				c.check(t, spBackend)
+			}
+			if c.broken {
+				for i, ex := range got {
+					if ex.err == nil {
+						t.Errorf("%s gave a complete answer to a broken upstream response:\n%s", sides[i].name, ex.render(sides[i], c))
+					}
+				}
+				return
 			}
 			if c.deviation != "" {
 				status := 0

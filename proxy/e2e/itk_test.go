@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sliceproxy/internal/itkdemo"
 	"sliceproxy/internal/testenv"
 )
 
@@ -20,6 +22,8 @@ type itkLoad struct {
 	// postStatus is what Apache answers a POST to "/" directly.
 	postStatus int
 	deadline   time.Duration
+	// pageOK checks a GET's body; nil means testenv's Apache index page.
+	pageOK func(vhost string, body []byte) bool
 }
 
 // itkResult counts what the clients saw.
@@ -44,7 +48,11 @@ server {
 }`
 
 func itkConfig(apache *testenv.Apache, keepalive string) testenv.NginxConfig {
-	return testenv.NginxConfig{HTTP: fmt.Sprintf("upstream itk {\n    server %s;\n    %s\n}\n%s", apache.Addr, keepalive, itkLocation)}
+	return itkConfigAddr(apache.Addr, keepalive)
+}
+
+func itkConfigAddr(addr, keepalive string) testenv.NginxConfig {
+	return testenv.NginxConfig{HTTP: fmt.Sprintf("upstream itk {\n    server %s;\n    %s\n}\n%s", addr, keepalive, itkLocation)}
 }
 
 // run sends the load to addr and counts errors: a GET must return 200 and
@@ -112,7 +120,7 @@ func (l itkLoad) run(addr string) *itkResult {
 					fail(true, "POST "+vhost+": 502")
 				case post && r.Status != l.postStatus:
 					fail(true, fmt.Sprintf("POST %s: status %d, Apache says %d", vhost, r.Status, l.postStatus))
-				case !post && (r.Status != 200 || string(r.Body) != itkPage(vhost)):
+				case !post && (r.Status != 200 || !l.pageFor(vhost, r.Body)):
 					fail(false, fmt.Sprintf("GET %s: status %d, %d-byte body starting %q", vhost, r.Status, len(r.Body), firstBytes(r.Body, 8)))
 				}
 				if strings.EqualFold(r.Get("Connection"), "close") {
@@ -124,6 +132,14 @@ func (l itkLoad) run(addr string) *itkResult {
 	}
 	wg.Wait()
 	return res
+}
+
+// pageFor checks a GET's body for vhost.
+func (l itkLoad) pageFor(vhost string, body []byte) bool {
+	if l.pageOK != nil {
+		return l.pageOK(vhost, body)
+	}
+	return string(body) == itkPage(vhost)
 }
 
 // itkPage is the index page testenv gives each vhost.
@@ -240,6 +256,108 @@ func TestITKThroughSlicedPool(t *testing.T) {
 			case "sliceproxy plain":
 				if res.getErrors != 0 {
 					t.Errorf("plain pool: %d GET errors; a GET on a reused connection that mpm-itk drops must be retried", res.getErrors)
+				}
+			}
+		})
+	}
+}
+
+// TestITKApacheLimits: Apache closes kept connections itself — after
+// MaxKeepAliveRequests 5 (the last response says "Connection: close") and
+// after KeepAliveTimeout 1 s of idleness — and the sliced pool must honour
+// both without a single error, across idle pauses longer than the timeout.
+func TestITKApacheLimits(t *testing.T) {
+	apache := testenv.StartApacheITK(t, testenv.ApacheITKOptions{KeepAliveTimeout: 1, MaxKeepAliveRequests: 5})
+	p := startSliceproxyConfig(t, itkConfig(apache, "keepalive 32 slice_key=$host slice_conn=4;"))
+	load := itkLoad{requests: 300, clients: 4, deadline: 60 * time.Second, postStatus: 200}
+	if testing.Short() {
+		load.requests = 90
+	}
+	// What Apache answers a POST, as in TestITKThroughSlicedPool.
+	if st, err := fetch(apache.Addr, "POST", "a.test", "/", strings.Repeat("p", 64)); err == nil {
+		load.postStatus = st
+	}
+	before := snapshotApache(apache)
+	var total itkResult
+	for burst := 0; burst < 3; burst++ {
+		if burst > 0 {
+			time.Sleep(1500 * time.Millisecond) // every idle connection times out in Apache
+		}
+		res := load.run(p.Addr)
+		total.done += res.done
+		total.getErrors += res.getErrors
+		total.postErrors += res.postErrors
+		total.firstErrors = append(total.firstErrors, res.firstErrors...)
+	}
+	time.Sleep(300 * time.Millisecond)
+	conns, closes, lines := snapshotApache(apache).since(before)
+	t.Logf("%d requests in 3 bursts: GET errors %d, POST errors %d; Apache: %d requests, new connections per vhost %v, mpm-itk closes %d",
+		total.done, total.getErrors, total.postErrors, lines, conns, closes)
+	for _, e := range total.firstErrors {
+		t.Logf("  e.g. %s", e)
+	}
+	if total.getErrors+total.postErrors != 0 {
+		t.Errorf("%d GET and %d POST errors, want none", total.getErrors, total.postErrors)
+	}
+	if closes != 0 {
+		t.Errorf("mpm-itk closed %d connections that carried another vhost's request", closes)
+	}
+	// Apache serves MaxKeepAliveRequests requests after the first one on a
+	// connection (the %k count runs 0..5), so 6 per connection at most.
+	perVhost := 3 * load.requests / len(testenv.ITKVhosts)
+	for v, n := range conns {
+		if n < perVhost/6 {
+			t.Errorf("%s: %d new connections for %d requests; MaxKeepAliveRequests 5 allows no fewer than %d", v, n, perVhost, perVhost/6)
+		}
+	}
+}
+
+// TestITKDemoThroughSlicedPool is TestITKThroughSlicedPool against the
+// in-process mpm-itk look-alike (internal/itkdemo), so the property is
+// checked where Apache or root is missing: sliced pool → zero errors and no
+// refused request; plain pool → zero GET errors (retried), refusals counted.
+func TestITKDemoThroughSlicedPool(t *testing.T) {
+	needBinary(t)
+	load := itkLoad{requests: 1500, clients: 8, deadline: 60 * time.Second, postStatus: 200,
+		pageOK: func(vhost string, body []byte) bool {
+			return strings.HasPrefix(string(body), "hello from "+vhost+":")
+		}}
+	if testing.Short() {
+		load.requests = 300
+	}
+	for _, run := range []struct{ name, keepalive string }{
+		{"sliced", "keepalive 32 slice_key=$host slice_conn=4;"},
+		{"plain", "keepalive 32;"},
+	} {
+		t.Run(run.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			demo := itkdemo.New(itkdemo.Options{Vhosts: testenv.ITKVhosts})
+			served := make(chan struct{})
+			go func() { defer close(served); _ = demo.Serve(ln) }()
+			t.Cleanup(func() { _ = demo.Close(); <-served })
+			p := startSliceproxyConfig(t, itkConfigAddr(ln.Addr().String(), run.keepalive))
+			res := load.run(p.Addr)
+			st := demo.Stats()
+			t.Logf("%s: %d requests: GET errors %d, POST errors %d (502: %d); backend: %d connections %v, %d refused (other vhost)",
+				run.name, res.done, res.getErrors, res.postErrors, res.post502, st.Connections, st.NewConnsPer, st.Refused)
+			for _, e := range res.firstErrors {
+				t.Logf("  e.g. %s", e)
+			}
+			if res.getErrors != 0 {
+				t.Errorf("%d GET errors, want none", res.getErrors)
+			}
+			if run.name == "sliced" {
+				if res.postErrors != 0 || st.Refused != 0 {
+					t.Errorf("sliced pool: %d POST errors and %d requests sent on another vhost's connection, want none", res.postErrors, st.Refused)
+				}
+				bound := int64(4 * (load.requests/len(testenv.ITKVhosts)/101 + load.clients))
+				for v, n := range st.NewConnsPer {
+					if n > bound {
+						t.Errorf("sliced pool: %d connections for %s, want ≤ %d", n, v, bound)
+					}
 				}
 			}
 		})

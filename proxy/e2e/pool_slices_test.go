@@ -175,3 +175,36 @@ func TestPoolRandomSequences(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolUnsolicitedBytes: an upstream that sends more than its response
+// (a second, unrequested response after the first, or bytes while idle)
+// must not have those bytes served to the next request: the connection is
+// dropped, the next request gets its own answer.
+func TestPoolUnsolicitedBytes(t *testing.T) {
+	const smuggled = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"
+	rec := startBackend(t, func(r *backendRequest) backendResponse {
+		switch {
+		case strings.Contains(r.URI, "extra"):
+			return backendResponse{Raw: []string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" + smuggled}}
+		case strings.Contains(r.URI, "late"):
+			// The unsolicited bytes come a moment after the response, while
+			// the connection sits idle in the pool.
+			return backendResponse{Raw: []string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst", smuggled}}
+		}
+		return echoHandler(r)
+	})
+	sp := startSliceproxyConfig(t, poolConfig(rec, "keepalive 8 slice_key=$host slice_conn=2;", ""))
+	for _, uri := range []string{"/extra", "/late"} {
+		t.Run(uri, func(t *testing.T) {
+			if got := body(sp.Addr, "a.test", uri); got != "first" {
+				t.Fatalf("GET %s: %q", uri, got)
+			}
+			time.Sleep(100 * time.Millisecond)
+			for i := 0; i < 3; i++ {
+				if got := body(sp.Addr, "a.test", "/next"); strings.Contains(got, "SMUGGLED") || !strings.HasPrefix(got, "GET /next ") {
+					t.Errorf("request after an upstream sent unsolicited bytes got %q", got)
+				}
+			}
+		})
+	}
+}

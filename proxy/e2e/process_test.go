@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,91 +13,6 @@ import (
 
 	"sliceproxy/internal/testenv"
 )
-
-// TestCLITestFlag: -t checks a configuration with nginx's phrases and exit
-// status; sliceproxy's lines must equal nginx's own -t lines with
-// "nginx:" replaced by "sliceproxy:".
-func TestCLITestFlag(t *testing.T) {
-	bin := needBinary(t)
-	ngx := testenv.LookBinary(t, "nginx", "nginx")
-	cases := []struct {
-		name  string
-		http  string
-		quiet bool
-		exit  int
-		// blocked names a known bug; see diffCase.blocked.
-		blocked string
-	}{
-		{name: "valid", http: "server { listen 127.0.0.1:{{PORT}}; return 200 ok; }", exit: 0},
-		{name: "valid quiet", http: "server { listen 127.0.0.1:{{PORT}}; return 200 ok; }", quiet: true, exit: 0},
-		{name: "unknown directive", http: "server {\n listen 127.0.0.1:{{PORT}};\n bogus_directive on;\n}", exit: 1},
-		{name: "wrong context", http: "proxy_pass http://127.0.0.1:1;\nserver { listen 127.0.0.1:{{PORT}}; }", exit: 1},
-		{name: "unexpected brace", http: "server { listen 127.0.0.1:{{PORT}}; }\n}", exit: 1},
-		{name: "missing semicolon at eof", http: "server { listen 127.0.0.1:{{PORT}}; return 200 ok }", exit: 1},
-		{name: "invalid number of arguments", http: "server { listen 127.0.0.1:{{PORT}}; keepalive_timeout; }", exit: 1},
-		{name: "invalid value", http: "server { listen 127.0.0.1:{{PORT}}; client_max_body_size 10q; }", exit: 1},
-		{name: "unknown variable", http: "server { listen 127.0.0.1:{{PORT}}; return 200 $no_such_var; }", exit: 1,
-			blocked: "cmd/sliceproxy: runtimeDiagnostics is a stub, so -t passes what the server refuses at startup"},
-		{name: "unknown upstream host", http: "server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://no-such-upstream-e2e.invalid; } }", exit: 1,
-			blocked: "cmd/sliceproxy: runtimeDiagnostics is a stub, so -t passes what the server refuses at startup"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := renderConfig(t, testenv.NginxConfig{HTTP: c.http})
-			args := []string{"-t", "-p", r.Dir + "/", "-c", r.Conf}
-			if c.quiet {
-				args = append(args, "-q")
-			}
-			want, wantExit := runCommand(t, ngx, args...)
-			got, gotExit := runCommand(t, bin, args...)
-			var problems []string
-			if gotExit != c.exit || wantExit != c.exit {
-				problems = append(problems, fmt.Sprintf("exit status: sliceproxy %d, nginx %d, want %d", gotExit, wantExit, c.exit))
-			}
-			// nginx -t writes some lines in the error log's layout
-			// ("2026/01/02 03:04:05 [emerg] 12#12: ..."); scripts see the
-			// same level and message either way.
-			want = errorLogPrefix.ReplaceAllString(want, "nginx: [$1] ")
-			want = strings.ReplaceAll(want, "nginx: ", "sliceproxy: ")
-			for _, line := range strings.Split(strings.TrimSpace(want), "\n") {
-				if line == "" || strings.Contains(line, "[warn]") || strings.Contains(line, "[notice]") {
-					continue
-				}
-				if !strings.Contains(got, line) {
-					problems = append(problems, "sliceproxy -t output lacks nginx's line\n  "+line)
-				}
-			}
-			if len(problems) > 0 {
-				msg := strings.Join(problems, "\n") + "\ngot:\n" + got
-				if c.blocked != "" {
-					t.Skipf("blocked on %s\n%s", c.blocked, msg)
-				}
-				t.Error(msg)
-			} else if c.blocked != "" {
-				t.Logf("case marked blocked on %q passes now: remove the mark", c.blocked)
-			}
-			if c.quiet && c.exit == 0 && strings.TrimSpace(got) != "" {
-				t.Errorf("-q printed %q", got)
-			}
-		})
-	}
-}
-
-// errorLogPrefix is the start of an nginx error log line.
-var errorLogPrefix = regexp.MustCompile(`(?m)^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[(\w+)\] \d+#\d+: (?:\*\d+ )?`)
-
-// runCommand runs a program and returns its combined output and exit status.
-func runCommand(t *testing.T, bin string, args ...string) (string, int) {
-	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(out), ee.ExitCode()
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", bin, err)
-	}
-	return string(out), 0
-}
 
 // pidPath is where testenv.NginxMainConfig puts the pid file.
 func pidPath(dir string) string { return filepath.Join(dir, "nginx.pid") }
@@ -151,44 +65,6 @@ func body(addr, host, uri string) string {
 		return "error: " + err.Error()
 	}
 	return string(r.Body)
-}
-
-// TestReloadOnHUP: HUP swaps in a changed configuration; a broken one is
-// logged and the previous one keeps serving.
-func TestReloadOnHUP(t *testing.T) {
-	conf := func(text string) testenv.NginxConfig {
-		return testenv.NginxConfig{HTTP: "server { listen 127.0.0.1:{{PORT}}; location / { return 200 \"" + text + "\\n\"; } }"}
-	}
-	r := renderConfig(t, conf("v1"))
-	p := startSliceproxy(t, r)
-	if got := body(p.Addr, "x", "/"); got != "v1\n" {
-		t.Fatalf("before reload: %q", got)
-	}
-	rewriteConf := func(c testenv.NginxConfig) {
-		c.HTTP = strings.ReplaceAll(c.HTTP, "{{PORT}}", fmt.Sprint(r.Port))
-		writeTestFile(t, r.Conf, testenv.NginxMainConfig(r.Dir, c))
-	}
-	rewriteConf(conf("v2"))
-	p.Signal(syscall.SIGHUP)
-	if !eventually(10*time.Second, func() bool { return body(p.Addr, "x", "/") == "v2\n" }) {
-		t.Fatalf("after HUP still %q\nerror.log:\n%s", body(p.Addr, "x", "/"), p.ErrorLog())
-	}
-	broken := conf("v3")
-	broken.HTTP += "\nbogus_reload_directive on;\n"
-	rewriteConf(broken)
-	p.Signal(syscall.SIGHUP)
-	if !eventually(10*time.Second, func() bool { return strings.Contains(p.ErrorLog(), "bogus_reload_directive") }) {
-		t.Errorf("broken reload not logged in error.log:\n%s\noutput:\n%s", p.ErrorLog(), p.Output())
-	}
-	if got := body(p.Addr, "x", "/"); got != "v2\n" {
-		t.Errorf("after a broken reload: %q, want the old configuration's v2", got)
-	}
-	if !regexp.MustCompile(`\[emerg\].*bogus_reload_directive`).MatchString(p.ErrorLog()) {
-		t.Errorf("the broken reload is not an [emerg] line:\n%s", p.ErrorLog())
-	}
-	if p.Exited() {
-		t.Fatalf("process exited after a broken reload:\n%s", p.Output())
-	}
 }
 
 // TestQuitGraceful: on QUIT the listeners close, idle client connections
@@ -245,101 +121,53 @@ func TestQuitGraceful(t *testing.T) {
 	}
 }
 
-// TestAccessLogAndReopen: access_log lines follow the configured format
-// (and the default combined one); USR1 reopens the files after a rename.
-func TestAccessLogAndReopen(t *testing.T) {
-	r := renderConfig(t, testenv.NginxConfig{HTTP: `
-log_format e2e '$remote_addr "$request" $status $body_bytes_sent $host "$http_user_agent" $request_method';
-server {
-    listen 127.0.0.1:{{PORT}};
-    access_log {{DIR}}/logs/custom.log e2e;
-    access_log {{DIR}}/logs/combined.log;
-    location / { return 200 "ok\n"; }
-}`})
-	p := startSliceproxy(t, r)
-	send := func(uri string) {
-		t.Helper()
-		rc, err := dialRaw(p.Addr)
+// TestDiffQuitWithOpenConnections: on QUIT, nginx closes keep-alive
+// connections that wait for their next request, but still answers a
+// connection accepted before the signal whose first request arrives just
+// after it. sliceproxy must do the same as nginx for both.
+func TestDiffQuitWithOpenConnections(t *testing.T) {
+	testenv.LookBinary(t, "nginx", "nginx")
+	conf := testenv.NginxConfig{HTTP: "server { listen 127.0.0.1:{{PORT}}; location / { return 200 \"ok\\n\"; } }"}
+	ngx := testenv.StartNginx(t, conf)
+	sp := startSliceproxyConfig(t, conf)
+	type outcome struct{ fresh, kept string }
+	run := func(addr string, quit func()) outcome {
+		fresh, err := dialRaw(addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rc.Close()
-		_ = rc.Write("GET " + uri + " HTTP/1.1\r\nHost: fmt.example\r\nUser-Agent: ua/1\r\nConnection: close\r\n\r\n")
-		if r, err := rc.ReadResponse(false); err != nil || r.Status != 200 {
-			t.Fatalf("GET %s: %v", uri, err)
+		defer fresh.Close()
+		kept, err := dialRaw(addr)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	custom := filepath.Join(r.Dir, "logs", "custom.log")
-	send("/fmt?x=1")
-	want := `127.0.0.1 "GET /fmt?x=1 HTTP/1.1" 200 3 fmt.example "ua/1" GET` + "\n"
-	if !eventually(5*time.Second, func() bool { return readFileString(custom) == want }) {
-		t.Errorf("custom access log:\n%q\nwant\n%q", readFileString(custom), want)
-	}
-	combined := regexp.MustCompile(`^127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET /fmt\?x=1 HTTP/1\.1" 200 3 "-" "ua/1"\n$`)
-	if got := readFileString(filepath.Join(r.Dir, "logs", "combined.log")); !combined.MatchString(got) {
-		t.Errorf("combined access log line %q does not match %v", got, combined)
-	}
-
-	if err := os.Rename(custom, custom+".1"); err != nil {
-		t.Fatal(err)
-	}
-	send("/before-reopen")
-	p.Signal(syscall.SIGUSR1)
-	if !eventually(5*time.Second, func() bool { _, err := os.Stat(custom); return err == nil }) {
-		t.Fatalf("USR1 did not create a new %s; error.log:\n%s", custom, p.ErrorLog())
-	}
-	send("/after-reopen")
-	if !eventually(5*time.Second, func() bool { return strings.Contains(readFileString(custom), "/after-reopen") }) {
-		t.Errorf("new log file lacks the request after USR1: %q", readFileString(custom))
-	}
-	old := readFileString(custom + ".1")
-	if !strings.Contains(old, "/fmt?x=1") || !strings.Contains(old, "/before-reopen") || strings.Contains(old, "/after-reopen") {
-		t.Errorf("renamed log file: %q, want the two requests before USR1 only", old)
-	}
-	errLine := regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[(debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+: `)
-	for _, l := range strings.Split(strings.TrimSpace(p.ErrorLog()), "\n") {
-		if l != "" && !errLine.MatchString(l) {
-			t.Errorf("error.log line not in nginx's layout: %q", l)
+		defer kept.Close()
+		_ = kept.Write(get("x", "/first"))
+		if _, err := kept.ReadResponse(false); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !strings.Contains(p.ErrorLog(), "reopen") {
-		t.Errorf("error.log does not mention reopening:\n%s", p.ErrorLog())
-	}
-}
-
-// TestSignalFlag: -s reload, reopen and quit signal the running process
-// named by the configuration's pid file, as nginx -s does.
-func TestSignalFlag(t *testing.T) {
-	bin := needBinary(t)
-	conf := func(text string) testenv.NginxConfig {
-		return testenv.NginxConfig{HTTP: "server { listen 127.0.0.1:{{PORT}}; location / { return 200 \"" + text + "\\n\"; } }"}
-	}
-	r := renderConfig(t, conf("before"))
-	p := startSliceproxy(t, r)
-	if !eventually(5*time.Second, func() bool { _, err := os.Stat(pidPath(r.Dir)); return err == nil }) {
-		t.Fatal("no pid file")
-	}
-	c := conf("after")
-	c.HTTP = strings.ReplaceAll(c.HTTP, "{{PORT}}", fmt.Sprint(r.Port))
-	writeTestFile(t, r.Conf, testenv.NginxMainConfig(r.Dir, c))
-	for _, sig := range []string{"reload", "reopen"} {
-		if out, code := runCommand(t, bin, "-s", sig, "-p", r.Dir+"/", "-c", r.Conf); code != 0 {
-			t.Errorf("-s %s: exit %d: %s", sig, code, out)
+		time.Sleep(200 * time.Millisecond) // both connections accepted and waiting
+		quit()
+		time.Sleep(200 * time.Millisecond)
+		var o outcome
+		_ = fresh.Write(get("x", "/after-quit"))
+		if r, err := fresh.ReadResponse(false); err != nil {
+			o.fresh = err.Error()
+		} else {
+			o.fresh = r.StatusLine
 		}
+		o.kept = kept.connState(time.Second)
+		return o
 	}
-	if !eventually(10*time.Second, func() bool { return body(p.Addr, "x", "/") == "after\n" }) {
-		t.Errorf("-s reload did not reload: %q", body(p.Addr, "x", "/"))
+	ngxPids := ngx.Pids()
+	if len(ngxPids) == 0 {
+		t.Fatal("no nginx pid")
 	}
-	if out, code := runCommand(t, bin, "-s", "quit", "-p", r.Dir+"/", "-c", r.Conf); code != 0 {
-		t.Errorf("-s quit: exit %d: %s", code, out)
-	}
-	if code := p.Wait(10 * time.Second); code != 0 {
-		t.Errorf("exit status after -s quit: %d\n%s", code, p.Output())
-	}
-	// With the process gone, -s fails with nginx's message and status 1.
-	out, code := runCommand(t, bin, "-s", "reload", "-p", r.Dir+"/", "-c", r.Conf)
-	if code != 1 || !strings.Contains(out, `open() "`+pidPath(r.Dir)+`" failed`) {
-		t.Errorf("-s reload without a running process: exit %d, %q", code, out)
+	want := run(ngx.Addr, func() { _ = syscall.Kill(ngxPids[0], syscall.SIGQUIT) })
+	got := run(sp.Addr, func() { sp.Signal(syscall.SIGQUIT) })
+	t.Logf("nginx: first request after QUIT on an accepted connection: %s; idle keep-alive connection: %s", want.fresh, want.kept)
+	if got != want {
+		t.Errorf("after QUIT, sliceproxy: fresh connection %q, keep-alive connection %q; nginx: %q, %q", got.fresh, got.kept, want.fresh, want.kept)
 	}
 }
 
@@ -375,7 +203,9 @@ func TestUserDropsPrivileges(t *testing.T) {
 	if code := p.Wait(10 * time.Second); code != 0 {
 		t.Errorf("exit status after QUIT: %d\n%s", code, p.Output())
 	}
-	if _, err := os.Stat(pidPath(r.Dir)); !os.IsNotExist(err) {
-		t.Skipf("blocked on proxy (process.go): after dropping to `user`, the pid file in a root-only directory is left behind on exit (%v); nginx's master removes it as root", err)
+	// Documented deviation (proxy/doc.go): a pid file the dropped user
+	// cannot remove is emptied instead; nginx's master removes it as root.
+	if b, err := os.ReadFile(pidPath(r.Dir)); err == nil && len(b) != 0 {
+		t.Skipf("blocked on proxy (process.go): the pid file still holds %q after exit; proxy/doc.go says it is emptied when it cannot be removed (it is root's 0644 file, so the dropped user cannot write it either)", b)
 	}
 }

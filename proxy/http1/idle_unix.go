@@ -4,6 +4,7 @@ package http1
 
 import (
 	"io"
+	"os"
 	"syscall"
 )
 
@@ -49,14 +50,14 @@ func (rd *Reader) fillIdle() error {
 // idleRead is called by RawConn.Read when the socket may be readable.
 func (rd *Reader) idleRead(fd uintptr) bool {
 	ptr, buf := rd.opt.Buffers.get()
-	n, err := syscall.Read(int(fd), buf)
+	n, e := recvNonblock(fd, buf)
 	switch {
-	case err == syscall.EAGAIN || err == syscall.EINTR:
+	case e == syscall.EAGAIN:
 		rd.opt.Buffers.put(ptr)
 		return false // wait for readability, then try again
-	case err != nil:
+	case e != 0:
 		rd.opt.Buffers.put(ptr)
-		rd.idleErr = err
+		rd.idleErr = os.NewSyscallError("read", e)
 		return true
 	case n == 0:
 		rd.opt.Buffers.put(ptr)
