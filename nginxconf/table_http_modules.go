@@ -56,10 +56,14 @@ func httpModuleRows() []Spec {
 		num("limit_conn_status", ctxHSL),
 		onOff("limit_conn_dry_run", ctxHSL),
 	)
+	// limit_except is not implemented, so the rules inside it are not
+	// either: those rows stay apart from the http/server/location ones.
 	add(module{name: "http_access", origin: originNginx, status: Unsupported,
-		note: "access is not restricted by address: every client is allowed"},
-		d("allow", ctxHSL|CtxLimitExcept, Take1),
-		d("deny", ctxHSL|CtxLimitExcept, Take1),
+		note: "inside limit_except, access is not restricted by address: every client is allowed"},
+		d("allow", ctxHSL, Take1).impl(),
+		d("allow", CtxLimitExcept, Take1),
+		d("deny", ctxHSL, Take1).impl(),
+		d("deny", CtxLimitExcept, Take1),
 	)
 	add(module{name: "http_auth_basic", origin: originNginx, status: Unsupported,
 		note: "no password is asked: every client is let in"},

@@ -73,7 +73,7 @@ func proxyRows() []Spec {
 		onOff("proxy_request_buffering", ctxHSL).impl(),
 		onOff("proxy_ignore_client_abort", ctxHSL).impl(),
 		onOff("proxy_intercept_errors", ctxHSL).impl(),
-		size("proxy_buffer_size", ctxHSL).ign(noBuffers),
+		size("proxy_buffer_size", ctxHSL).impl(),
 		size("proxy_send_lowat", ctxHSL).ign("socket option tuning only"),
 		d("proxy_buffers", ctxHSL, Take2).uniq().ign(noBuffers),
 		size("proxy_busy_buffers_size", ctxHSL).ign(noBuffers),

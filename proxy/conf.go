@@ -3,6 +3,7 @@ package proxy
 import (
 	"time"
 
+	"sliceproxy/proxy/access"
 	"sliceproxy/proxy/accesslog"
 	"sliceproxy/proxy/rewrite"
 	"sliceproxy/proxy/static"
@@ -58,11 +59,17 @@ type locConf struct {
 	// errorPages is the error_page table (nil: none).
 	errorPages *rewrite.ErrorPages
 
-	// defaultType is default_type, for "return CODE TEXT" bodies.
+	// defaultType is default_type and types the extension table, for
+	// "return CODE TEXT" bodies (see content_type.go).
 	defaultType string
+	types       map[string]string
 
 	// accessLog is the merged access_log setting.
 	accessLog *accesslog.Config
+
+	// access is the allow/deny list in force (nil: every client is
+	// allowed); a level with any rule replaces the inherited list.
+	access *access.Rules
 }
 
 // defaultLocConf holds nginx's documented defaults for every field above.
@@ -81,6 +88,7 @@ func defaultLocConf() *locConf {
 		upstreamSendTO:    60 * time.Second,
 		responseHeadSize:  4096, // nginx's default, one memory page
 		defaultType:       "text/plain",
+		types:             builtinTypes,
 		nextUpstream:      nextError | nextTimeout,
 		buffering:         true,
 		requestBuffering:  true,

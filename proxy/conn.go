@@ -29,6 +29,8 @@ type clientConn struct {
 	nc     net.Conn
 	lkey   string // listener the connection came from
 	serial uint64
+	// start is when the connection was accepted ($connection_time).
+	start  time.Time
 	remote netip.AddrPort
 	local  netip.AddrPort
 	tls    bool
@@ -90,6 +92,7 @@ func (s *Server) newClientConn(nc net.Conn, l *boundListener) *clientConn {
 		nc:     nc,
 		lkey:   l.key,
 		serial: s.serial.Add(1),
+		start:  time.Now(),
 	}
 	c.remote = addrPortOf(nc.RemoteAddr())
 	c.local = addrPortOf(nc.LocalAddr())

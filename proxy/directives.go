@@ -37,6 +37,8 @@ var appliedElsewhere = map[string]bool{
 	"expires": true, "add_header": true, "etag": true,
 	"if_modified_since": true, "max_ranges": true, "log_not_found": true,
 	"disable_symlinks": true, "autoindex": true,
+	// access (loader.accessRules)
+	"allow": true, "deny": true,
 	// accesslog
 	"error_page": true,
 	"access_log": true, "log_format": true, "open_log_file_cache": true, "error_log": true,
@@ -155,21 +157,13 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 	case "proxy_read_timeout":
 		conf.readTimeout = l.duration(d, conf.readTimeout)
 	case "proxy_next_upstream":
-		var m nextUpstreamMask
-		for _, a := range args {
-			// ngx_conf_set_bitmask_slot compares case-insensitively.
-			bit, ok := nextUpstreamWords[strings.ToLower(a.Value)]
-			if !ok {
-				l.errorf(a.Pos, "value", "invalid value \"%s\" in \"proxy_next_upstream\" directive", a.Value)
-				return
+		if m, ok := l.bitmask(d, nextUpstreamWords); ok {
+			if m&nextOff != 0 {
+				// nginx's merge: "off" wins over any word written with it.
+				m = nextOff
 			}
-			m |= bit
+			conf.nextUpstream = m
 		}
-		if m&nextOff != 0 && m != nextOff {
-			l.errorf(d.Pos, "value", "invalid value \"off\" in \"proxy_next_upstream\" directive")
-			return
-		}
-		conf.nextUpstream = m
 	case "proxy_next_upstream_tries":
 		conf.nextTries = l.integer(d, conf.nextTries)
 	case "proxy_next_upstream_timeout":
@@ -214,6 +208,25 @@ func (l *loader) duration(d *nginxconf.Directive, def time.Duration) time.Durati
 		return def
 	}
 	return v
+}
+
+// bitmask reads the words of a bitmask directive the way
+// ngx_conf_set_bitmask_slot does: case-insensitively, an unknown word is an
+// error, a repeated one a warning.
+func (l *loader) bitmask(d *nginxconf.Directive, words map[string]nextUpstreamMask) (nextUpstreamMask, bool) {
+	var m nextUpstreamMask
+	for _, a := range d.Args {
+		bit, ok := words[strings.ToLower(a.Value)]
+		if !ok {
+			l.errorf(a.Pos, "value", "invalid value \"%s\" in \"%s\" directive", a.Value, d.Name)
+			return 0, false
+		}
+		if m&bit != 0 {
+			l.warnf(a.Pos, "value", "duplicate value \"%s\"", a.Value)
+		}
+		m |= bit
+	}
+	return m, true
 }
 
 func (l *loader) integer(d *nginxconf.Directive, def int) int {
@@ -276,7 +289,16 @@ func (l *loader) proxyRedirect(conf *locConf, d *nginxconf.Directive) {
 		case "off":
 			conf.redirect = redirectConf{mode: redirectOff}
 		case "default":
-			conf.redirect.includesDefault = true
+			// ngx_http_proxy_redirect derives "default" from the
+			// proxy_pass already read at the same level.
+			switch {
+			case conf.proxy == nil:
+				l.errorf(d.Pos, "value", "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive")
+			case conf.proxy.tmpl != nil:
+				l.errorf(d.Pos, "value", "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables")
+			default:
+				conf.redirect.includesDefault = true
+			}
 		case "false": // nginx's old spelling of off
 			conf.redirect = redirectConf{mode: redirectOff}
 		default:

@@ -9,12 +9,12 @@
 // (http, server, location, if) starts as a copy of its parent and applies
 // its own directives, which is nginx's merge for scalars; array directives
 // (proxy_set_header, proxy_hide_header, proxy_pass_header, error_page,
-// add_header, access_log) replace the inherited list as soon as a level has
-// one. Subpackages own their directives: route (locations, server names),
+// add_header, access_log, allow/deny, types) replace the inherited list as
+// soon as a level has one. Subpackages own their directives: route (locations, server names),
 // rewrite (set/if/rewrite/return/break, error_page), static (root, alias,
 // index, try_files, types, expires, add_header), accesslog (log_format,
 // access_log, error_log), upstream (upstream blocks, balancers, keepalive
-// pools), vars (map, variables). A directive the table marks implemented
+// pools), vars (map, variables), access (allow, deny). A directive the table marks implemented
 // but nobody applies is reported, never silently dropped.
 //
 // # Serving
@@ -22,8 +22,9 @@
 // One goroutine per client connection runs the request loop on
 // proxy/http1's Reader (no net/http on the HTTP/1.1 path): server
 // selection, server rewrite, location search, location rewrite (again
-// after "last", up to ten URI changes), then the content handler:
-// proxy_pass, static files, or return. Responses nginx makes itself carry
+// after "last", up to ten URI changes), the access phase (allow/deny,
+// proxy/access), then the content handler: proxy_pass, static files, or
+// return. Responses nginx makes itself carry
 // its status lines and error pages. HTTP/2 clients (listen ... ssl http2)
 // are served by golang.org/x/net/http2 and adapted into the same loop.
 //
@@ -66,9 +67,8 @@
 //     client_header_timeout at its first byte).
 //   - worker_connections bounds client connections only (nginx counts
 //     upstream connections too).
-//   - "return CODE TEXT" is sent with default_type; nginx picks the type
-//     from the URI's extension first (proxy/static does not export its
-//     type lookup yet).
+//   - allow/deny inside limit_except are not applied (limit_except is not
+//     implemented); "satisfy" is not supported.
 //   - A header line whose name is not an HTTP token, or whose value holds
 //     control bytes, is dropped from an upstream response instead of being
 //     passed on.

@@ -32,6 +32,11 @@ func (st *reqState) finalizeWith(status int, extra *http1.Header) {
 		st.keepAlive = false
 		return
 	}
+	if statusClosesConnection(status) {
+		// ngx_http_special_response_handler turns keep-alive off before
+		// an error_page runs, so a 500 shown as "=200" still closes.
+		st.keepAlive = false
+	}
 	if ep := st.errorPageFor(status); ep != nil && !st.errorPaged {
 		st.errorPaged = true
 		if st.runErrorPage(ep, status) {

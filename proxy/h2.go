@@ -46,6 +46,7 @@ func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		nc:     back,
 		lkey:   parent.lkey,
 		serial: parent.srv.serial.Add(1),
+		start:  parent.start,
 		remote: parent.remote,
 		local:  parent.local,
 		tls:    true,

@@ -114,6 +114,9 @@ func (st *reqState) findLocation() {
 				continue
 			}
 		}
+		if !st.accessPhase() {
+			return
+		}
 		if st.content() {
 			continue
 		}
@@ -213,6 +216,9 @@ func (st *reqState) namedLocation(name string) bool {
 			return false
 		}
 	}
+	if !st.accessPhase() {
+		return false
+	}
 	if st.content() {
 		st.findLocation()
 	}
@@ -265,7 +271,9 @@ func (st *reqState) sendFile(res *static.Result) {
 	}
 	if err != nil {
 		st.keepAlive = false
+		return
 	}
+	st.vr.Response.Complete = true
 }
 
 // finish flushes and writes the access log line.

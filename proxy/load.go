@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sliceproxy/nginxconf"
+	"sliceproxy/proxy/access"
 	"sliceproxy/proxy/accesslog"
 	"sliceproxy/proxy/rewrite"
 	"sliceproxy/proxy/route"
@@ -142,6 +143,8 @@ func (l *loader) load() *Runtime {
 	base := defaultLocConf()
 	l.applyLevel(base, body, levelHTTP, nil)
 	l.errorPages(base, body)
+	l.accessRules(base, body)
+	l.mimeTypes(base, body)
 	l.finishLoc(base)
 	var sdiags []nginxconf.Diagnostic
 	base.static, sdiags = l.statics.Merge(nil, static.Level{Directives: body})
@@ -320,6 +323,8 @@ func (l *loader) server(d *nginxconf.Directive, base *locConf, headerTimeout tim
 	conf.accessLog, diags = l.logs.Merge(base.accessLog, body)
 	l.add(diags)
 	l.errorPages(conf, body)
+	l.accessRules(conf, body)
+	l.mimeTypes(conf, body)
 	l.finishLoc(conf)
 	sc.conf = conf
 	for _, x := range body {
@@ -385,6 +390,8 @@ func (l *loader) location(sc *serverConf, loc *route.Location[*locationConf]) {
 	conf.accessLog, diags = l.logs.Merge(parentConf.accessLog, body)
 	l.add(diags)
 	l.errorPages(conf, body)
+	l.accessRules(conf, body)
+	l.mimeTypes(conf, body)
 	l.finishLoc(conf)
 	lc.conf = conf
 	lc.rewrite = l.compileRewrite(body, levelLocation, conf, lc)
@@ -402,6 +409,18 @@ func (m mainConf) workerProcs() int {
 		return runtime.NumCPU()
 	}
 	return m.workerProcesses
+}
+
+// accessRules applies the level's allow and deny directives: a level with
+// any replaces the inherited list (ngx_http_access_merge_loc_conf). An if
+// block cannot hold them (nginxconf.Check says so), so it keeps its
+// location's list.
+func (l *loader) accessRules(conf *locConf, body []*nginxconf.Directive) {
+	rules, diags := access.Compile(body)
+	l.add(diags)
+	if rules != nil {
+		conf.access = rules
+	}
 }
 
 // errorPages applies the level's error_page directives: a level with any

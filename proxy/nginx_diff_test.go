@@ -60,9 +60,27 @@ server {
     location /al/ { alias {{DIR}}/html/dir/; }
     location /int/ { internal; return 200 "internal $uri"; }
     location /toint/ { error_page 404 /int/x; return 404; }
+    location /rwint/ { rewrite ^ /int/rewritten last; }
+    location = /ret204 { return 204; }
     location /reg/ { proxy_pass http://be; proxy_redirect ~^http://([^/]+)/app/(.*)$ /moved/$1/$2; }
     location /errup/ { error_page 502 /errpage.html; proxy_pass http://127.0.0.1:1; }
     location = /teapot { return 418; }
+    location /denied/ { deny 127.0.0.1; proxy_pass http://be; }
+    location /allowed/ { allow 127.0.0.0/8; deny all; proxy_pass http://be; }
+    location /denyret { deny all; return 200 "rewrite runs before access"; }
+    location /denypage/ { deny all; error_page 403 /errpage.html; }
+    location /ctype/ {
+        types { application/json json; text/html html; }
+        default_type application/x-default;
+        return 200 "typed";
+    }
+    location /ctypeerr/ { error_page 404 /ctype/e.json; return 404; }
+    location /ctyperw/ { rewrite ^ /ctype/z.html last; }
+    location /ctypebuiltin/ { return 200 "builtin types"; }
+    location /denyouter/ {
+        deny all;
+        location /denyouter/inner/ { allow all; proxy_pass http://be; }
+    }
 }
 server {
     listen {{LISTEN}};
@@ -115,6 +133,8 @@ var diffRequests = []struct{ host, method, uri string }{
 	{"example.test", "GET", "/al/index.html"},
 	{"example.test", "GET", "/al/"},
 	{"example.test", "GET", "/toint/y"},
+	{"example.test", "GET", "/rwint/y"},
+	{"example.test", "GET", "/ret204"},
 	{"example.test", "GET", "/reg/deep/er"},
 	{"example.test", "GET", "/proxy/sp%20ace"},
 	{"example.test", "GET", "/rw/%7Euser"},
@@ -124,6 +144,23 @@ var diffRequests = []struct{ host, method, uri string }{
 	{"unknown.test", "GET", "/ret"},
 	{"example.test", "GET", "/%2e%2e/etc/passwd"},
 	{"example.test", "GET", "/a/../file.txt"},
+	{"example.test", "GET", "/ctype/a.json"},
+	{"example.test", "GET", "/ctype/A.JSON?x=1"},
+	{"example.test", "GET", "/ctype/a.html"},
+	{"example.test", "GET", "/ctype/a"},
+	{"example.test", "GET", "/ctype/a.json."},
+	{"example.test", "GET", "/ctype/.json"},
+	{"example.test", "GET", "/ctype/a.json/b"},
+	{"example.test", "GET", "/ctypeerr/x"},
+	{"example.test", "GET", "/ctyperw/x"},
+	{"example.test", "GET", "/ctypebuiltin/a.gif"},
+	{"example.test", "GET", "/ctypebuiltin/a.json"},
+	{"example.test", "GET", "/denied/x"},
+	{"example.test", "GET", "/allowed/x"},
+	{"example.test", "GET", "/denyret"},
+	{"example.test", "GET", "/denypage/x"},
+	{"example.test", "GET", "/denyouter/x"},
+	{"example.test", "GET", "/denyouter/inner/x"},
 }
 
 // TestDifferentialNginx runs one configuration in real nginx and in

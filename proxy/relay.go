@@ -94,6 +94,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	}
 	complete := br.Done() && st.urd.Buffered() == 0
 	att.BytesReceived = st.urd.BytesRead()
+	att.ResponseLength = br.PayloadRead()
 	att.ResponseTime = time.Since(st.attemptStart)
 
 	// The connection goes back before the last bytes reach the client.
@@ -150,6 +151,8 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 		}
 	}
 	st.vr.Response.BytesSent += br.PayloadRead()
+	// $request_completion: the whole response reached the client.
+	st.vr.Response.Complete = clientOK && upErr == nil && br.Done()
 }
 
 // maxChunkFraming bounds the framing bytes (CRLF and a chunk-size line with

@@ -132,6 +132,7 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	f.ConnSerial = c.serial
 	f.ConnRequests = c.requests
 	f.Start = st.start
+	f.ConnStart = c.start
 	f.RequestLength = int64(c.req.HeadLength)
 }
 

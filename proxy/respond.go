@@ -33,13 +33,16 @@ func (st *reqState) sendResponse(status int, ctype string, body []byte, location
 	if st.headerSent {
 		return
 	}
-	// nginx closes the connection after most errors it answers itself when
-	// the request body was not read (it cannot find the next request).
-	if !st.body.done && !st.discardBody() {
-		st.keepAlive = false
-	}
 	status = st.effectiveStatus(status)
 	if statusClosesConnection(status) {
+		st.keepAlive = false
+	}
+	// The body the request still carries is read and dropped first, so
+	// that the next request can be found. Not after an error that closes
+	// the connection: nginx answers those at once (a 413 for a too large
+	// Content-Length does not wait for the body, nor send 100 Continue) and
+	// drains what arrives while lingering.
+	if st.keepAlive && !st.body.done && !st.discardBody() {
 		st.keepAlive = false
 	}
 	st.status = status
@@ -54,7 +57,8 @@ func (st *reqState) sendResponse(status int, ctype string, body []byte, location
 	}
 	hdr.Add(hServer, hServerTag)
 	hdr.Add(hDate, st.dateBuf[:dateEnd])
-	if ctype != "" {
+	// ngx_http_header_filter drops the type of a 204 with its length.
+	if ctype != "" && status != 204 {
 		hdr.Add(hContentType, []byte(ctype))
 	}
 	if !noBody {
@@ -84,7 +88,9 @@ func (st *reqState) sendResponse(status int, ctype string, body []byte, location
 	st.vr.Response.BytesSent += int64(n)
 	if err := w.Flush(); err != nil {
 		st.keepAlive = false
+		return
 	}
+	st.vr.Response.Complete = true
 }
 
 // appendConnection appends the Connection header the client gets.
@@ -95,6 +101,8 @@ func (st *reqState) appendConnection(h []byte) []byte {
 	if st.c.srv.closing.Load() || (st.conf != nil && st.conf.keepaliveTimeout == 0) {
 		st.keepAlive = false
 	}
+	// $sent_http_connection reads what this head announces.
+	st.vr.Response.KeepAlive = st.keepAlive
 	if st.keepAlive {
 		h = append(h, "Connection: keep-alive\r\n"...)
 		if st.conf != nil && st.conf.keepaliveHeader > 0 {

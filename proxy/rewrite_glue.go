@@ -64,6 +64,11 @@ func (st *reqState) runRewrite(s *rewriteScript) (answered, restart bool) {
 		st.conf = res.If.Payload
 		st.setDocumentRoot()
 	}
+	if res.URIRewritten || res.Restart {
+		// A URI the rewrite directive changed makes the request internal
+		// (ngx_http_script_regex_end_code): "internal" locations accept it.
+		st.isInternal = true
+	}
 	if res.URIRewritten {
 		st.uriChanged = true
 		st.validLocation = false
@@ -90,7 +95,7 @@ func (st *reqState) respondRewrite(res *rewrite.Result[*locConf]) {
 		if !st.body.done && !st.discardBody() {
 			st.keepAlive = false
 		}
-		st.sendResponse(res.Status, st.conf.defaultType, res.Body, nil)
+		st.sendResponse(res.Status, st.contentType(), res.Body, nil)
 	default:
 		st.finalize(res.Status)
 	}

@@ -70,12 +70,13 @@ func (l *loader) sslProtocols(st *serverTLS, d *nginxconf.Directive) {
 	var lo, hi uint16
 	for _, a := range d.Args {
 		var v uint16
-		switch a.Value {
-		case "TLSv1.2":
+		// A bitmask slot in nginx: the words are case-insensitive.
+		switch strings.ToLower(a.Value) {
+		case "tlsv1.2":
 			v = tls.VersionTLS12
-		case "TLSv1.3":
+		case "tlsv1.3":
 			v = tls.VersionTLS13
-		case "TLSv1", "TLSv1.1", "SSLv2", "SSLv3":
+		case "tlsv1", "tlsv1.1", "sslv2", "sslv3":
 			l.warnf(a.Pos, "ssl", "%s is not offered: Go's TLS supports TLSv1.2 and TLSv1.3", a.Value)
 			continue
 		default:

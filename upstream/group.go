@@ -181,7 +181,9 @@ type Picker interface {
 // Picker returns a Picker for one request. req may be nil for methods that
 // read nothing from the request (round robin, least_conn, random).
 func (g *Group) Picker(req *vars.Request) Picker {
-	return g.PickerIn(new(PickerState), req)
+	pk := new(picker)
+	g.resetPicker(pk, nil, req)
+	return pk
 }
 
 // PickerState is the memory of one request's Picker. A caller that keeps one
@@ -198,15 +200,25 @@ type PickerState struct {
 // PickerIn is Picker with the state in s, which the returned Picker uses
 // until the next PickerIn on s: one request at a time per PickerState.
 func (g *Group) PickerIn(s *PickerState, req *vars.Request) Picker {
-	pk := &s.pk
+	g.resetPicker(&s.pk, s, req)
+	return &s.pk
+}
+
+// resetPicker prepares pk for a new request, reusing s's buffers when s is
+// not nil.
+func (g *Group) resetPicker(pk *picker, s *PickerState, req *vars.Request) {
 	*pk = picker{g: g, triesLeft: g.tries}
 	pk.tried = pk.inline[:]
 	if n := (len(g.primary) + 63) / 64; n > len(pk.inline) {
-		if cap(s.spill) < n {
-			s.spill = make([]uint64, n)
+		if s == nil {
+			pk.tried = make([]uint64, n)
+		} else {
+			if cap(s.spill) < n {
+				s.spill = make([]uint64, n)
+			}
+			pk.tried = s.spill[:n]
+			clear(pk.tried)
 		}
-		pk.tried = s.spill[:n]
-		clear(pk.tried)
 	}
 	switch g.Method {
 	case MethodIPHash:
@@ -214,14 +226,17 @@ func (g *Group) PickerIn(s *PickerState, req *vars.Request) Picker {
 		pk.ipAddr = ipHashAddr(pk.ipBuf[:0], req)
 	case MethodHash, MethodHashConsistent:
 		if g.hashKey != nil && req != nil {
-			s.key = g.hashKey.Eval(req, s.key[:0])
-			pk.key = s.key
+			if s == nil {
+				pk.key = g.hashKey.Eval(req, nil)
+			} else {
+				s.key = g.hashKey.Eval(req, s.key[:0])
+				pk.key = s.key
+			}
 		}
 		if g.Method == MethodHashConsistent {
 			pk.hash = uint32(findChashPoint(g.points, crc32IEEE(pk.key)))
 		}
 	}
-	return pk
 }
 
 // now reads the group's clock.

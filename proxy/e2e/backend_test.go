@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,12 +101,32 @@ func startITKLikeBackend(t testing.TB) *backend {
 	return startBackendWith(t, &backend{dropOtherHost: true})
 }
 
-// startBackendWith starts b, configured but not yet listening.
-func startBackendWith(t testing.TB, b *backend) *backend {
+// startUnixBackend is an echo backend on a unix socket; Addr is its path.
+func startUnixBackend(t testing.TB) *backend {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A short directory: socket paths are limited to about 100 bytes.
+	dir, err := os.MkdirTemp("", "e2e-sock-")
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	ln, err := net.Listen("unix", filepath.Join(dir, "up.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startBackendWith(t, &backend{ln: ln})
+}
+
+// startBackendWith starts b, configured but not yet serving; without a
+// listener it listens on 127.0.0.1:0.
+func startBackendWith(t testing.TB, b *backend) *backend {
+	t.Helper()
+	ln := b.ln
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if b.handler == nil {
 		b.handler = echoHandler

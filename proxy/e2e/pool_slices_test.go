@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"sliceproxy/internal/testenv"
 )
 
 // connsFor returns the upstream connections whose first request was for host.
@@ -206,5 +212,51 @@ func TestPoolUnsolicitedBytes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnixSockets: a unix-socket listen and a unix-socket upstream with a
+// sliced pool: requests pass, connections are reused per slice and never
+// shared between hosts.
+func TestUnixSockets(t *testing.T) {
+	rec := startUnixBackend(t)
+	dir, err := os.MkdirTemp("", "e2e-sock-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	clientSock := filepath.Join(dir, "sp.sock")
+	cfg := testenv.NginxConfig{HTTP: `
+upstream unixup {
+    server unix:` + rec.Addr + `;
+    keepalive 8 slice_key=$host slice_conn=2;
+}
+server {
+    listen 127.0.0.1:{{PORT}};
+    listen unix:` + clientSock + `;
+    location / {
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_pass http://unixup;
+    }
+}`}
+	sp := startSliceproxyConfig(t, cfg)
+	for i, h := range []string{"a.test", "b.test", "a.test", "b.test"} {
+		mustFetch(t, sp.Addr, "GET", h, fmt.Sprintf("/tcp%d", i), "")
+	}
+	c, err := net.DialTimeout("unix", clientSock, ioTimeout)
+	if err != nil {
+		t.Fatalf("unix listen: %v", err)
+	}
+	rc := &rawConn{c: c, br: bufio.NewReader(c), timeout: ioTimeout}
+	defer rc.Close()
+	_ = rc.Write("GET /over-unix HTTP/1.1\r\nHost: a.test\r\n\r\n")
+	if r, err := rc.ReadResponse(false); err != nil || r.Status != 200 || !strings.HasPrefix(string(r.Body), "GET /over-unix ") {
+		t.Errorf("request over the unix listen socket: %v %+v", err, r)
+	}
+	assertOneKeyPerConn(t, rec)
+	if n := len(rec.Conns()); n != 2 {
+		t.Errorf("%d upstream connections for 5 requests over 2 hosts, want 2", n)
 	}
 }

@@ -8,10 +8,15 @@
 //	go test -run '^$' -bench . -benchmem -count 8 ./proxy/perf > new.txt
 //	benchstat old.txt new.txt
 //
-// CPU and allocation profiles of the same path:
+// -cpu 1 mirrors `worker_processes 1` (GOMAXPROCS=1). CPU and allocation
+// profiles of the same path:
 //
-//	go test -run '^$' -bench 'Proxied/get-100B-c1$' -benchtime 200000x \
+//	go test -run '^$' -bench 'Proxied/get-100B-c1$' -benchtime 200000x -cpu 1 \
 //	    -cpuprofile cpu.out -memprofile mem.out -memprofilerate 1 ./proxy/perf
+//
+// rawcase.sh runs make bench's raw case (sliceproxy builds next to nginx,
+// pinned as make bench pins them) by hand, for A/B runs, strace, perf and
+// schedstat; see its header.
 package perf
 
 import (
