@@ -103,7 +103,7 @@ func proxyRows() []Spec {
 		d("proxy_store", ctxHSL, Take1).uniq().unsup("responses are not stored to disk"),
 		d("proxy_store_access", ctxHSL, Take123).uniq().ign("tunes proxy_store, which is not implemented"),
 		d("proxy_ignore_headers", ctxHSL, OneOrMore).unsup("X-Accel-* and caching headers from the upstream are passed without acting on them"),
-		d("proxy_method", ctxHSL, Take1).uniq().unsup("the client's method is sent to the upstream unchanged"),
+		d("proxy_method", ctxHSL, Take1).uniq().impl(),
 		d("proxy_set_body", ctxHSL, Take1).uniq().unsup("the client's body is sent to the upstream unchanged"),
 		d("proxy_bind", ctxHSL, Take12).uniq().unsup("upstream connections use the kernel's choice of source address"),
 		d("proxy_cookie_domain", ctxHSL, Take12).unsup("Set-Cookie domains pass unchanged"),

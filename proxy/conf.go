@@ -25,6 +25,11 @@ type locConf struct {
 	keepaliveTimeout  time.Duration
 	keepaliveHeader   time.Duration // keepalive_timeout's second value: "Keep-Alive: timeout=N"
 	keepaliveRequests int
+	// Redirects made absolute (ngx_http_header_filter): absolute_redirect,
+	// server_name_in_redirect, port_in_redirect.
+	absoluteRedirect     bool
+	serverNameInRedirect bool
+	portInRedirect       bool
 
 	// Proxy module.
 	proxy             *proxyPass // nil: no proxy_pass at this level
@@ -70,6 +75,9 @@ type locConf struct {
 	// access is the allow/deny list in force (nil: every client is
 	// allowed); a level with any rule replaces the inherited list.
 	access *access.Rules
+
+	// resp is chunked_transfer_encoding and proxy_method (response_conf.go).
+	resp responseConf
 }
 
 // defaultLocConf holds nginx's documented defaults for every field above.
@@ -80,6 +88,8 @@ func defaultLocConf() *locConf {
 		sendTimeout:       60 * time.Second,
 		keepaliveTimeout:  75 * time.Second,
 		keepaliveRequests: 1000,
+		absoluteRedirect:  true,
+		portInRedirect:    true,
 		passReqHeaders:    true,
 		passReqBody:       true,
 		redirect:          redirectConf{mode: redirectDefault},

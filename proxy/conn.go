@@ -35,6 +35,9 @@ type clientConn struct {
 	local  netip.AddrPort
 	tls    bool
 	sni    string
+	// plainOnSSL: a plain HTTP client on an ssl port; its request is
+	// answered with nginx's 400 "plain HTTP request was sent to HTTPS port".
+	plainOnSSL bool
 	// pipe marks the in-memory connection of one HTTP/2 stream: TLS is
 	// already done and it holds no worker_connections slot.
 	pipe bool
@@ -47,8 +50,9 @@ type clientConn struct {
 	bw  *bufio.Writer // from Server.writers while a request is answered
 	req http1.Request
 
-	// idle is 1 while the connection waits for the next request: the only
-	// time Server may close it without cutting a request.
+	// idle is not connBusy while the connection waits for a request: the
+	// only time Server may close it without cutting a request (states in
+	// x2_idle.go).
 	idle atomic.Int32
 
 	requests int
@@ -57,6 +61,10 @@ type clientConn struct {
 	// still be sending its body (413, 400 ...): drain before closing so that
 	// the kernel does not reset the connection under the answer.
 	linger bool
+	// lingerBody: bytes of a declared body still to come when lingering
+	// starts; they are discarded before the half-close (see
+	// discardDeclaredBody).
+	lingerBody int64
 
 	// upstream is the upstream connection of the request in flight, so that
 	// a fast stop can cut it too. upMu also guards the replacement of nc by
@@ -123,7 +131,7 @@ func (c *clientConn) closeIfIdle() {
 		}
 		return
 	}
-	if c.idle.CompareAndSwap(1, 2) {
+	if c.idle.CompareAndSwap(connIdleKeepAlive, connClosedIdle) || c.idle.CompareAndSwap(connAwaitingFirst, connClosedIdle) {
 		_ = c.nc.Close()
 	}
 }
@@ -172,11 +180,12 @@ func (c *clientConn) serve() {
 			c.rd.Release() // no buffer memory held by idle keep-alive clients
 		}
 		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
-		if !c.idle.CompareAndSwap(0, 1) {
+		waiting := c.idleState()
+		if !c.idle.CompareAndSwap(connBusy, waiting) {
 			return
 		}
 		err := c.rd.ReadRequest(&c.req)
-		if !c.idle.CompareAndSwap(1, 0) {
+		if !c.idle.CompareAndSwap(waiting, connBusy) {
 			return // closed by a reload or a graceful shutdown
 		}
 		rt = c.srv.acquireRuntime()
@@ -187,6 +196,11 @@ func (c *clientConn) serve() {
 			c.requestError(rt, err)
 			rt.release()
 			return
+		}
+		if c.pipe {
+			// HTTP/2 streams arrive through the HTTP/1.1 loop; restore their
+			// version for $server_protocol and $request.
+			c.markHTTP2()
 		}
 		c.requests++
 		keep := c.handle(rt)
@@ -201,6 +215,14 @@ func (c *clientConn) serve() {
 
 // handshake runs the TLS handshake under client_header_timeout.
 func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
+	isTLS, err := looksLikeTLS(c.nc, time.Now().Add(def.headerTimeout))
+	if err != nil {
+		return false
+	}
+	if !isTLS {
+		c.plainOnSSL = true
+		return true
+	}
 	tc := tls.Server(c.nc, sock.tls)
 	_ = tc.SetDeadline(time.Now().Add(def.headerTimeout))
 	if err := tc.Handshake(); err != nil {
@@ -242,6 +264,7 @@ func (c *clientConn) requestError(rt *Runtime, err error) {
 		return
 	}
 	rt.errorLog.Log(LevelInfo, c.serial, err.Error()+", client: "+c.remote.Addr().String())
+	c.noteFailedRequest(err)
 	st := &c.st
 	st.begin(c, rt)
 	st.keepAlive = false
@@ -311,6 +334,7 @@ func (s *serverConf) readerOptions() http1.Options {
 	}
 	o.UnderscoresInHeaders = s.headerBufs.underscores
 	o.KeepInvalidHeaders = s.headerBufs.keepInvalid
+	o.NoMergeSlashes = s.headerBufs.keepSlashes
 	return o
 }
 
@@ -330,10 +354,13 @@ func (c *clientConn) lingeringClose() {
 	if !ok {
 		return
 	}
+	end := time.Now().Add(lingeringTime)
+	if c.lingerBody > 0 && !c.discardDeclaredBody(c.lingerBody, end) {
+		return
+	}
 	if err := cw.CloseWrite(); err != nil {
 		return
 	}
-	end := time.Now().Add(lingeringTime)
 	var buf [4096]byte
 	for {
 		d := time.Now().Add(lingeringTimeout)

@@ -87,6 +87,12 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		}
 	case "keepalive_requests":
 		conf.keepaliveRequests = l.integer(d, conf.keepaliveRequests)
+	case "absolute_redirect":
+		conf.absoluteRedirect = l.flag(d, conf.absoluteRedirect)
+	case "server_name_in_redirect":
+		conf.serverNameInRedirect = l.flag(d, conf.serverNameInRedirect)
+	case "port_in_redirect":
+		conf.portInRedirect = l.flag(d, conf.portInRedirect)
 	case "default_type":
 		conf.defaultType = arg(0)
 
@@ -184,6 +190,8 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		conf.ignoreClientAbort = l.flag(d, conf.ignoreClientAbort)
 	case "proxy_intercept_errors":
 		conf.interceptErrors = l.flag(d, conf.interceptErrors)
+	case "chunked_transfer_encoding", "proxy_method":
+		l.applyResponseDirective(conf, d)
 	default:
 		if appliedElsewhere[d.Name] {
 			return
@@ -262,6 +270,9 @@ func (l *loader) headerBuffers(d *nginxconf.Directive, cur headerBufConf) header
 		return cur
 	case "ignore_invalid_headers":
 		cur.keepInvalid = !l.flag(d, !cur.keepInvalid)
+		return cur
+	case "merge_slashes":
+		cur.keepSlashes = !l.flag(d, !cur.keepSlashes)
 		return cur
 	}
 	if len(d.Args) != 2 {

@@ -289,7 +289,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 		st.urd.Reset(conn)
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(st.conf.readTimeout))
-	err := st.urd.ReadResponse(&st.resp, st.isHead())
+	err := st.urd.ReadResponse(&st.resp, st.upstreamIsHead())
 	att.BytesReceived = st.urd.BytesRead()
 	if err != nil {
 		res := attemptResult{err: err, requestSent: true, responseStarted: st.urd.BytesRead() > 0}

@@ -49,7 +49,7 @@ func (st *reqState) finalizeWith(status int, extra *http1.Header) {
 			return
 		}
 	}
-	st.sendOwn(status)
+	st.sendOwnWith(status, extra)
 }
 
 // errorPageFor returns the error_page of the current level for status.
@@ -130,22 +130,35 @@ func (st *reqState) redirect(status int, location []byte) {
 	st.sendResponse(status, ctype, body, location)
 }
 
-// absoluteLocation prefixes a relative Location with scheme://host[:port].
+// absoluteLocation prefixes a relative Location with scheme://host[:port]
+// as ngx_http_header_filter does: unless absolute_redirect is off; the
+// host is the primary server_name with server_name_in_redirect on, else the
+// request's, else the local address the request came to; the port is the
+// local one unless it is the scheme's default or port_in_redirect is off.
 func (st *reqState) absoluteLocation(rel []byte) []byte {
+	// nginx's defaults where no level applies yet.
+	absolute, byServerName, withPort := true, false, true
+	if c := st.conf; c != nil {
+		absolute, byServerName, withPort = c.absoluteRedirect, c.serverNameInRedirect, c.portInRedirect
+	}
+	if !absolute {
+		return rel
+	}
 	b := make([]byte, 0, len(rel)+64)
 	scheme, def := "http://", uint16(80)
 	if st.c.tls {
 		scheme, def = "https://", 443
 	}
 	b = append(b, scheme...)
-	if len(st.hostBuf) > 0 {
-		b = append(b, st.hostBuf...)
-	} else if st.srv != nil && st.srv.primaryName != "" {
+	switch {
+	case byServerName && st.srv != nil:
 		b = append(b, st.srv.primaryName...)
-	} else if st.c.local.IsValid() {
+	case len(st.hostBuf) > 0:
+		b = append(b, st.hostBuf...)
+	case st.c.local.IsValid():
 		b = append(b, st.c.local.Addr().Unmap().String()...)
 	}
-	if p := st.c.local.Port(); p != 0 && p != def {
+	if p := st.c.local.Port(); withPort && p != 0 && p != def {
 		b = append(b, ':')
 		b = appendInt(b, int64(p))
 	}

@@ -137,6 +137,32 @@ func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// http2Proto is the protocol nginx reports for an HTTP/2 request: in
+// $server_protocol and at the end of $request
+// (ngx_http_v2_construct_request_line writes "GET /p HTTP/2.0").
+const http2Proto = "HTTP/2.0"
+
+// markHTTP2 makes the parsed HTTP/1.1 form of a stream's request say what
+// the client spoke: version 2.0, so that $server_protocol is "HTTP/2.0",
+// $request "GET /p HTTP/2.0" and $http2 "h2", as in nginx. The request loop
+// (clientConn.serve) must call it for a pipe connection right after a
+// successful ReadRequest, before handle. Version 2 also keeps the loop from
+// chunking a body of unknown length (it ends the response by closing the
+// pipe instead), which HTTP/2's own framing makes unnecessary. The new request line is allocated once per stream: the
+// parsed one lives in the reader's buffer and must not be written to.
+func (c *clientConn) markHTTP2() {
+	req := &c.req
+	req.ProtoMajor, req.ProtoMinor = 2, 0
+	line := make([]byte, 0, len(req.Method)+1+len(req.Target)+1+len(http2Proto))
+	line = append(line, req.Method...)
+	line = append(line, ' ')
+	line = append(line, req.Target...)
+	line = append(line, ' ')
+	line = append(line, http2Proto...)
+	req.RequestLine = line
+	req.Proto = line[len(line)-len(http2Proto):]
+}
+
 // chunkWriter frames writes as HTTP/1.1 chunks.
 type chunkWriter struct{ w *bufio.Writer }
 

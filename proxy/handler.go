@@ -22,6 +22,7 @@ func (c *clientConn) handle(rt *Runtime) bool {
 	st.finish()
 	if !st.keepAlive && !st.body.done && st.headerSent {
 		c.linger = true
+		c.lingerBody = st.unreadDeclaredBody()
 	}
 	st.releaseBuffers()
 	return st.keepAlive && !c.srv.closing.Load()
@@ -62,9 +63,14 @@ func (st *reqState) serve() {
 	st.conf = st.srv.conf
 	st.setDocumentRoot()
 	st.vr.ServerName = st.srv.primaryName
-	if err := st.vr.SetClient(st.req); err != nil {
+	// merge_slashes is the one of the server the connection started in
+	// (ngx_http_process_request_uri runs before Host selects the server).
+	if err := st.vr.SetClientMergeSlashes(st.req, !c.rd.Options().NoMergeSlashes); err != nil {
 		st.logError(LevelInfo, "client sent invalid request", "")
 		st.finalize(400)
+		return
+	}
+	if st.refusePlainOnSSL() {
 		return
 	}
 	if st.srv.rewrite != nil {
@@ -283,7 +289,9 @@ func (st *reqState) finish() {
 		st.status = 499
 		st.keepAlive = false
 	}
-	st.vr.Response.Status = st.status
+	// nginx logs its internal 494-497 as the 400 the client saw
+	// (r->err_status).
+	st.vr.Response.Status = http1.ShownStatus(st.status)
 	if st.conf != nil && st.conf.accessLog != nil {
 		st.conf.accessLog.Log(st.vr)
 	}

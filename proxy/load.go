@@ -157,7 +157,7 @@ func (l *loader) load() *Runtime {
 		switch d.Name {
 		case "client_header_timeout":
 			httpHeaderTimeout = l.duration(d, httpHeaderTimeout)
-		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers":
+		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers", "merge_slashes":
 			httpBufs = l.headerBuffers(d, httpBufs)
 		}
 	}
@@ -312,7 +312,7 @@ func (l *loader) constTemplate(s string) *vars.Template {
 func (l *loader) server(d *nginxconf.Directive, base *locConf, headerTimeout time.Duration, bufs headerBufConf) {
 	body := d.Body()
 	sc := &serverConf{index: len(l.rt.servers), headerTimeout: headerTimeout, headerBufs: bufs}
-	names, diags := route.CompileServerNames(body, route.NameOptions{Hostname: l.opt.Hostname})
+	names, diags := route.CompileServerNames(body, route.NameOptions{Hostname: l.opt.Hostname, Registry: l.reg})
 	l.add(diags)
 	sc.names = names
 	sc.primaryName = names.Primary()
@@ -331,7 +331,7 @@ func (l *loader) server(d *nginxconf.Directive, base *locConf, headerTimeout tim
 		switch x.Name {
 		case "client_header_timeout":
 			sc.headerTimeout = l.duration(x, sc.headerTimeout)
-		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers":
+		case "large_client_header_buffers", "underscores_in_headers", "ignore_invalid_headers", "merge_slashes":
 			sc.headerBufs = l.headerBuffers(x, sc.headerBufs)
 		case "listen":
 			ls, err := parseListen(x)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	osuser "os/user"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -60,15 +59,16 @@ func Run(ctx context.Context, opt RunOptions) error {
 	// as root).
 	pidPath := rt.main.pidPath
 	if pidPath != "" {
-		if err := writePidFile(pidPath); err != nil {
+		pf, err := createPidFile(pidPath)
+		if err != nil {
 			_ = srv.Close()
 			fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
 			return err
 		}
-		defer removePidFile(pidPath)
+		defer pf.remove()
 	}
 	// Listeners and log files are open: now the privileges can go.
-	if err := dropPrivileges(rt.main.user, rt.main.group, pidPath); err != nil {
+	if err := dropPrivileges(rt.main.user, rt.main.group); err != nil {
 		_ = srv.Close()
 		fmt.Fprintf(opt.Stderr, "nginx: [emerg] %v\n", err)
 		return err
@@ -180,19 +180,6 @@ func reportDiags(w io.Writer, diags []nginxconf.Diagnostic) error {
 	return first
 }
 
-// writePidFile writes the pid the way nginx does ("PID\n").
-func writePidFile(path string) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); err != nil {
-			return fmt.Errorf("open() \"%s\" failed (%v)", path, err)
-		}
-	}
-	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		return fmt.Errorf("open() \"%s\" failed (%v)", path, err)
-	}
-	return nil
-}
-
 // PidPath returns where the configuration's pid file is (for -s).
 func PidPath(cfg *nginxconf.Config, prefix string) string {
 	p := "logs/nginx.pid"
@@ -213,20 +200,10 @@ func PidPath(cfg *nginxconf.Config, prefix string) string {
 	return p
 }
 
-// removePidFile removes the pid file at exit. After dropping privileges the
-// directory may not be writable any more (nginx's master stays root); the
-// file, handed to the user before the drop, is emptied instead so that a
-// stale pid is never signalled.
-func removePidFile(path string) {
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-		_ = os.Truncate(path, 0)
-	}
-}
-
 // dropPrivileges switches to the `user` of the configuration when running
 // as root (syscall.Setuid applies to every thread since Go 1.16). The pid
-// file is given to that user first so that it can be cleared at exit.
-func dropPrivileges(user, group, pidPath string) error {
+// file stays root's, as nginx's; pidFile.remove clears it at exit.
+func dropPrivileges(user, group string) error {
 	if os.Geteuid() != 0 || user == "" {
 		return nil
 	}
@@ -250,9 +227,6 @@ func dropPrivileges(user, group, pidPath string) error {
 	uid, err := strconv.Atoi(u.Uid)
 	if err != nil {
 		return fmt.Errorf("user %q has an invalid uid %q", user, u.Uid)
-	}
-	if pidPath != "" {
-		_ = os.Chown(pidPath, uid, gid)
 	}
 	if err := syscall.Setgroups([]int{gid}); err != nil {
 		return fmt.Errorf("setgroups(%d) failed (%v)", gid, err)

@@ -124,7 +124,7 @@ func compileProxyPass(d *nginxconf.Directive, reg *vars.Registry, set *upstream.
 	}
 	g, err := set.Implicit(hostport)
 	if err != nil {
-		return nil, err
+		return nil, implicitUpstreamError(raw, err)
 	}
 	pp.group = g
 	pp.host, pp.port = hostport, port
@@ -185,9 +185,12 @@ func (st *reqState) appendUpstreamURI(dst []byte, pp *proxyPass, t *proxyTarget)
 	}
 	uri := st.vr.URI
 	prefixLen := 0
-	if hasURI {
+	// After "rewrite ... break" the location no longer describes the URI
+	// (nginx clears r->valid_location): the URI part of proxy_pass is left
+	// out and the rewritten URI goes as it is.
+	if hasURI && st.validLocation {
 		dst = append(dst, pp.uri...)
-		if st.validLocation && bytes.HasPrefix(uri, []byte(pp.location)) {
+		if bytes.HasPrefix(uri, []byte(pp.location)) {
 			prefixLen = len(pp.location)
 		}
 	}

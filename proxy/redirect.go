@@ -7,21 +7,22 @@ import (
 // rewriteRedirect applies proxy_redirect to a Location or Refresh value
 // (ngx_http_proxy_rewrite_redirect): the first rule whose text starts the
 // value (for Refresh: the part after "url=") replaces that prefix. The
-// result lives in st.redirBuf.
-func (st *reqState) rewriteRedirect(name, value []byte) []byte {
+// result lives in st.redirBuf; rewritten reports whether a rule applied
+// (nginx treats a rewritten Location differently, see buildRelayHead).
+func (st *reqState) rewriteRedirect(name, value []byte) (out []byte, rewritten bool) {
 	conf := st.conf
 	off := 0
 	if equalFoldString(name, "Refresh") {
 		i := bytes.Index(value, []byte("url="))
 		if i < 0 {
-			return value
+			return value, false
 		}
 		off = i + len("url=")
 	}
 	target := value[off:]
 	if conf.redirect.mode == redirectDefault || conf.redirect.includesDefault {
 		if out, ok := st.redirectDefault(value, off, target); ok {
-			return out
+			return out, true
 		}
 	}
 	for _, r := range conf.redirect.rules {
@@ -33,7 +34,7 @@ func (st *reqState) rewriteRedirect(name, value []byte) []byte {
 			start := len(st.redirBuf)
 			st.redirBuf = append(st.redirBuf, value[:off]...)
 			st.redirBuf = r.to.Eval(st.vr, st.redirBuf)
-			return st.redirBuf[start:]
+			return st.redirBuf[start:], true
 		}
 		start := len(st.redirBuf)
 		st.redirBuf = r.from.Eval(st.vr, st.redirBuf)
@@ -47,9 +48,9 @@ func (st *reqState) rewriteRedirect(name, value []byte) []byte {
 		st.redirBuf = append(st.redirBuf, value[:off]...)
 		st.redirBuf = r.to.Eval(st.vr, st.redirBuf)
 		st.redirBuf = append(st.redirBuf, target[fromLen:]...)
-		return st.redirBuf[start:]
+		return st.redirBuf[start:], true
 	}
-	return value
+	return value, false
 }
 
 // redirectDefault is "proxy_redirect default": the proxy_pass URL (with "/"

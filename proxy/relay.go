@@ -43,6 +43,11 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 		st.chunked.Reset(w)
 		dst = &st.chunked
 	}
+	if st.isHead() {
+		// A body sent to a HEAD client's request only because proxy_method
+		// changed the method is read to its end and dropped.
+		dst = io.Discard
+	}
 	clientOK := werr == nil
 	var upErr error
 	buf := st.buffer()
@@ -59,7 +64,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 		flushBelow = maxChunkFraming
 	}
 	for !br.Done() {
-		if st.urd.Buffered() < flushBelow {
+		if st.urd.Buffered() < flushBelow && !lengthBodyRead(resp, br) {
 			if clientOK {
 				if err := w.Flush(); err != nil {
 					clientOK = false
@@ -150,7 +155,9 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 			st.status = resp.Status
 		}
 	}
-	st.vr.Response.BytesSent += br.PayloadRead()
+	if !st.isHead() {
+		st.vr.Response.BytesSent += br.PayloadRead()
+	}
 	// $request_completion: the whole response reached the client.
 	st.vr.Response.Complete = clientOK && upErr == nil && br.Done()
 }
@@ -202,12 +209,15 @@ func (st *reqState) buildRelayHead() bool {
 			continue
 		}
 		v := f.Value
+		rewritten := false
 		if conf.redirect.mode != redirectOff && (equalFoldString(f.Name, "Location") || equalFoldString(f.Name, "Refresh")) {
-			v = st.rewriteRedirect(f.Name, v)
+			v, rewritten = st.rewriteRedirect(f.Name, v)
 		}
-		if len(v) > 0 && v[0] == '/' && equalFoldString(f.Name, "Location") {
-			// nginx's header filter makes a relative Location absolute,
-			// an upstream's too (absolute_redirect on).
+		if rewritten && len(v) > 0 && v[0] == '/' && equalFoldString(f.Name, "Location") {
+			// Only a Location that proxy_redirect rewrote becomes nginx's
+			// r->headers_out.location, which the header filter makes
+			// absolute; any other relative one passes as the upstream
+			// sent it (ngx_http_upstream_rewrite_location).
 			v = st.absoluteLocation(v)
 		}
 		hdr.Add(f.Name, v)
@@ -215,7 +225,7 @@ func (st *reqState) buildRelayHead() bool {
 	chunkOut := false
 	noBody := resp.NoBody || st.isHead()
 	if !noBody && resp.ContentLength < 0 && !upgrade {
-		if st.req.ProtoMajor == 1 && st.req.ProtoMinor >= 1 {
+		if st.req.ProtoMajor == 1 && st.req.ProtoMinor >= 1 && !conf.resp.noChunked {
 			hdr.Add(hTransferEnc, hChunked)
 			chunkOut = true
 		} else {

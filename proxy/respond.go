@@ -12,7 +12,12 @@ const serverTag = "nginx"
 
 // sendOwn sends one of nginx's own responses: the status with its built-in
 // error page (an empty body for codes without one).
-func (st *reqState) sendOwn(status int) {
+func (st *reqState) sendOwn(status int) { st.sendOwnWith(status, nil) }
+
+// sendOwnWith is sendOwn keeping header fields the handler already set,
+// as ngx_http_send_special_response keeps r->headers_out.headers (the
+// Content-Range of a 416 from the range filter).
+func (st *reqState) sendOwnWith(status int, extra *http1.Header) {
 	padding := false
 	if ua, ok := st.req.Header.Get("User-Agent"); ok && status >= 400 {
 		padding = http1.NeedsPadding(ua)
@@ -23,13 +28,20 @@ func (st *reqState) sendOwn(status int) {
 	if len(body) > 0 {
 		ctype = "text/html"
 	}
-	st.sendResponse(status, ctype, body, nil)
+	st.sendResponseWith(status, ctype, body, nil, extra)
 }
 
 // sendResponse writes a complete response made here (not proxied): status
 // line with nginx's phrase, Server, Date, Content-Type, Content-Length,
 // Location when given, Connection, add_header, and the body (none for HEAD).
 func (st *reqState) sendResponse(status int, ctype string, body []byte, location []byte) {
+	st.sendResponseWith(status, ctype, body, location, nil)
+}
+
+// sendResponseWith is sendResponse with extra header fields placed after
+// Location (their Location, Content-Type and Content-Length are ignored:
+// those are this response's own).
+func (st *reqState) sendResponseWith(status int, ctype string, body []byte, location []byte, extra *http1.Header) {
 	if st.headerSent {
 		return
 	}
@@ -66,6 +78,9 @@ func (st *reqState) sendResponse(status int, ctype string, body []byte, location
 	}
 	if location != nil {
 		hdr.Add(hLocation, location)
+	}
+	if extra != nil {
+		addExtraFields(hdr, extra)
 	}
 	if st.conf != nil && st.conf.static != nil {
 		st.conf.static.FilterHeaders(st.vr, status, -1, hdr)

@@ -84,6 +84,7 @@ type headerBufConf struct {
 	n, size     int
 	underscores bool
 	keepInvalid bool // ignore_invalid_headers off
+	keepSlashes bool // merge_slashes off
 }
 
 // locationConf is the payload of one location in the route tree.

@@ -282,8 +282,9 @@ func (s *Server) Reload(rt *Runtime) error {
 	}
 	// Idle keep-alive clients would otherwise hold on to the old
 	// configuration's connection settings; nginx's old workers close them.
+	// Connections still waiting for their first request stay.
 	for c := range s.conns {
-		c.closeIfIdle()
+		c.closeIfIdleKeepAlive()
 	}
 	s.mu.Unlock()
 	old.release()

@@ -101,7 +101,7 @@ type upstreamBody struct {
 func (st *reqState) buildUpstreamHead(pp *proxyPass, t *proxyTarget, body upstreamBody) {
 	conf := st.conf
 	h := st.upHead[:0]
-	h = append(h, st.req.Method...)
+	h = st.appendUpstreamMethod(h)
 	h = append(h, ' ')
 	h = st.appendUpstreamURI(h, pp, t)
 	if conf.httpVersion11 {

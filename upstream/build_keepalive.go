@@ -92,6 +92,7 @@ func (b *groupBuilder) pool(g *Group, ka *keepaliveConf) *Pool {
 		Clock:         b.opt.Clock,
 		Log:           b.opt.Log,
 		Watch:         b.opt.Watch,
+		RawSocketIO:   b.opt.RawSocketIO,
 	}
 	if ka.timeoutOK {
 		cfg.IdleTimeout = ka.timeout

@@ -41,6 +41,10 @@ type Conn struct {
 	// rs does Read and Write as raw system calls when the platform and the
 	// connection allow it (see http1.RawSocket), nil otherwise.
 	rs *http1.RawSocket
+	// nb and nbArr let Writev use net.Buffers (writev) without allocating
+	// when rs is nil: WriteTo consumes the list it is given.
+	nb    net.Buffers
+	nbArr [4][]byte
 
 	pool  *Pool
 	state connState
@@ -111,6 +115,9 @@ func (c *Conn) Writev(bufs [][]byte) (int64, error) {
 	if c.rs != nil {
 		return c.rs.Writev(bufs)
 	}
-	nb := append(net.Buffers(nil), bufs...) // WriteTo consumes its list
-	return nb.WriteTo(c.Conn)
+	c.nb = append(c.nbArr[:0], bufs...)
+	n, err := c.nb.WriteTo(c.Conn)
+	c.nb = nil
+	clear(c.nbArr[:]) // no references to the caller's memory
+	return n, err
 }

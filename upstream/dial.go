@@ -29,11 +29,14 @@ func (p *Pool) Dial(ctx context.Context, peer *Peer, timeout time.Duration) (*Co
 
 // Adopt wraps a connection to peer that the caller dialed, as Dial would.
 func (p *Pool) Adopt(peer *Peer, nc net.Conn) *Conn {
-	c := &Conn{Conn: nc, Peer: peer, Requests: 1, bucket: -1, rs: http1.NewRawSocket(nc)}
+	c := &Conn{Conn: nc, Peer: peer, Requests: 1, bucket: -1}
 	c.w.fd = -1
 	if p == nil {
 		c.Created = time.Now()
 		return c
+	}
+	if p.cfg.RawSocketIO {
+		c.rs = http1.NewRawSocket(nc)
 	}
 	now := p.clock.Now()
 	c.Created = now

@@ -55,6 +55,8 @@ type PoolConfig struct {
 	Log zerolog.Logger
 	// Watch selects the idle watcher.
 	Watch WatchMode
+	// RawSocketIO: connections read and write through http1.RawSocket.
+	RawSocketIO bool
 }
 
 // Pool keeps one group's idle upstream connections. It is safe for

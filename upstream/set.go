@@ -21,6 +21,11 @@ type Options struct {
 	Log zerolog.Logger
 	// Watch selects the pools' idle watcher.
 	Watch WatchMode
+	// RawSocketIO makes the pools' connections read and write with raw
+	// system calls (http1.RawSocket, Linux): less CPU per request and no
+	// thread handoffs with GOMAXPROCS=1, but a thread preempted inside such
+	// a call holds its P (see proxy/perf). Off by default.
+	RawSocketIO bool
 }
 
 // Set is every group of one configuration.

@@ -104,6 +104,17 @@ func (q *Request) Reset() {
 // (percent-decoded and normalised as nginx does, with merged slashes) and
 // args from it. An error means nginx would answer 400.
 func (q *Request) SetClient(c *http1.Request) error {
+	return q.SetClientMergeSlashes(c, true)
+}
+
+// SetClientMergeSlashes is SetClient with merge_slashes chosen: with false,
+// "//" stays in $uri ("." and ".." segments are still resolved). nginx
+// normalises the URI as soon as the request line is read
+// (ngx_http_process_request_uri), before the Host header selects the
+// server, so the setting that counts is the one of the server the
+// connection starts in: the default server of the listen address, or the
+// server chosen by TLS SNI. Pass that one, not the selected server's.
+func (q *Request) SetClientMergeSlashes(c *http1.Request, merge bool) error {
 	q.Client = c
 	// nginx sets r->args only for a non-empty query: "/p" and "/p?" both
 	// leave $args not found.
@@ -111,7 +122,7 @@ func (q *Request) SetClient(c *http1.Request) error {
 	if len(c.Query) > 0 {
 		q.Args = c.Query
 	}
-	uri, err := normalizeInto(q.uriBuf[:0], c.Path, true)
+	uri, err := normalizeInto(q.uriBuf[:0], c.Path, merge)
 	if err != nil {
 		q.URI = nil
 		return err

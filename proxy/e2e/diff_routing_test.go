@@ -48,7 +48,6 @@ server { listen 127.0.0.1:{{PORT}}; server_name ""; return 200 "empty name host=
 // is a variable in that server (nginx declares it at load time).
 func TestDiffServerNameNamedCaptures(t *testing.T) {
 	runDiffSuite(t, diffSuite{
-		blocked: "proxy/route: named captures of server_name regexes are not declared as variables (sliceproxy refuses the config: unknown \"user\" variable)",
 		http: `server_tokens off;
 server { listen 127.0.0.1:{{PORT}} default_server; return 200 "default\n"; }
 server { listen 127.0.0.1:{{PORT}}; server_name ~^(?<user>[a-z]+)\.re\.example$; return 200 "named-capture user=$user\n"; }
