@@ -163,8 +163,8 @@ func TestCheckRules(t *testing.T) {
 		},
 		{
 			name: "an unsupported directive set to nginx's default is harmless",
-			src:  "http { merge_slashes on; port_in_redirect ON; server { port_in_redirect off; } }",
-			want: []string{`1:unsupported:"port_in_redirect" directive is not supported by sliceproxy: not configurable yet: nginx's default behaviour applies`},
+			src:  "http { recursive_error_pages OFF; server { recursive_error_pages on; } }",
+			want: []string{`1:unsupported:"recursive_error_pages" directive is not supported by sliceproxy: not configurable yet: nginx's default behaviour applies`},
 		},
 		{
 			name: "unknown directive inside an unknown block is not reported twice",

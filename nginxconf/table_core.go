@@ -99,7 +99,7 @@ func httpCoreRows() []Spec {
 		onOff("ignore_invalid_headers", ctxHS).impl(),
 		onOff("merge_slashes", ctxHS).impl(),
 		onOff("absolute_redirect", ctxHSL).impl(),
-		onOff("port_in_redirect", ctxHSL).unsup(notConfigurable).nginxDefault("on"),
+		onOff("port_in_redirect", ctxHSL).impl(),
 		onOff("server_name_in_redirect", ctxHSL).impl(),
 		onOff("recursive_error_pages", ctxHSL).unsup(notConfigurable).nginxDefault("off"),
 		onOff("chunked_transfer_encoding", ctxHSL).impl(),

@@ -57,9 +57,16 @@
 //   - The Server header and the error pages say "nginx" (server_tokens
 //     off form), whatever server_tokens says.
 //   - `user` is applied only when the directive is present (nginx falls back
-//     to "nobody"); the pid file is written before privileges are dropped
-//     and, when its directory is not writable by that user, emptied rather
-//     than removed at exit.
+//     to "nobody"). The pid file is written before privileges are dropped,
+//     through a descriptor kept open for the process's life: at exit it is
+//     removed when the process may still unlink it, else (a root-owned
+//     directory such as /run, which nginx's master, staying root, can
+//     clean) emptied through that descriptor, since ftruncate needs only a
+//     descriptor opened for writing, whatever the credentials are now.
+//   - A reload (HUP) keeps the process and its listeners, so it closes only
+//     the client connections idle between two requests (as nginx's old
+//     workers do); a connection still waiting for its first request is
+//     served by the new configuration instead of being dropped.
 //   - Listen port 0 is accepted (the kernel picks a port), for tests.
 //   - "daemon on" stays in the foreground, with a warning.
 //   - On a client keep-alive connection the whole next request head must
