@@ -26,12 +26,19 @@ func (st *reqState) finalizeWith(status int, extra *http1.Header) {
 		st.keepAlive = false
 		return
 	}
-	if status == 499 {
-		st.status = 499
+	if status == 499 || status == 408 {
+		// ngx_http_finalize_request terminates these without a response
+		// (a "return 408" too); the status is only logged.
+		st.status = status
 		st.headerSent = true
 		st.keepAlive = false
 		return
 	}
+	// The new error is the status now, whatever an earlier error_page
+	// "=CODE" asked for (ngx_http_special_response_handler sets
+	// r->err_status = error): a failing error page answers with its own
+	// failure.
+	st.forceStatus = 0
 	if statusClosesConnection(status) {
 		// ngx_http_special_response_handler turns keep-alive off before
 		// an error_page runs, so a 500 shown as "=200" still closes.

@@ -46,9 +46,9 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 		return
 	}
 	status = st.effectiveStatus(status)
-	if statusClosesConnection(status) {
-		st.keepAlive = false
-	}
+	// Keep-alive is not decided by the status here: nginx turns it off
+	// for an error it answers itself (finalizeWith), while "return 500
+	// TEXT" or an error_page's "=500" keep the connection.
 	// The body the request still carries is read and dropped first, so
 	// that the next request can be found. Not after an error that closes
 	// the connection: nginx answers those at once (a 413 for a too large
@@ -60,11 +60,15 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	st.status = status
 	st.headerSent = true
 	noBody := status == 204 || status == 304 || (status >= 100 && status < 200)
+	// A 304 announces the length of the body it does not carry ("return
+	// 304" sends Content-Length: 0, as ngx_http_header_filter keeps it);
+	// 204 and 1xx send none.
+	withLength := !noBody || status == 304
 	hdr := &st.sentHdr
 	hdr.Reset()
 	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
 	dateEnd := len(st.dateBuf)
-	if !noBody {
+	if withLength {
 		st.dateBuf = appendInt(st.dateBuf, int64(len(body)))
 	}
 	hdr.Add(hServer, hServerTag)
@@ -73,7 +77,7 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	if ctype != "" && status != 204 {
 		hdr.Add(hContentType, []byte(ctype))
 	}
-	if !noBody {
+	if withLength {
 		hdr.Add(hContentLength, st.dateBuf[dateEnd:])
 	}
 	if location != nil {

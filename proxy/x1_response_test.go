@@ -48,45 +48,58 @@ server {
 }
 
 // TestOwnResponseFraming: statuses nginx answers without a body carry no
-// Content-Type (ngx_http_header_filter clears it for 204), and the
-// statuses that turn keepalive off do so even when error_page maps them
-// to 200 (ngx_http_special_response_handler).
+// Content-Type nor length (204) or the length of the body they do not send
+// (304, ngx_http_header_filter); keep-alive ends after the errors nginx
+// answers itself, even when error_page maps them to 200
+// (ngx_http_special_response_handler), but not after "return CODE TEXT"
+// or an error_page "=500", which nginx sends as ordinary responses.
 func TestOwnResponseFraming(t *testing.T) {
 	tp := startProxy(t, `
 server {
     listen 127.0.0.1:0;
     server_name fr.example;
     location /ret-204 { return 204; }
+    location /ret-304 { return 304; }
+    location /ret-304-text { return 304 "text"; }
     location /ret-200 { return 200 "ok\n"; }
+    location /ret-500-text { return 500 "text500\n"; }
+    location /ret-400-text { return 400 "text400\n"; }
     location /err-code/ { error_page 500 =200 /target/page; return 500; }
     location /err-404/ { error_page 404 =200 /target/page; return 404; }
+    location /err-to-500/ { error_page 404 =500 /target/page; return 404; }
     location /target/ { return 200 "page\n"; }
 }`, nil)
 	cases := []struct {
 		name, uri  string
 		status     int
 		ctype      string // "" when none must be sent
-		hasLength  bool
+		length     string // "" when none must be sent
+		body       string
 		keepsAlive bool
 	}{
-		{"return 204 has no type nor length", "/ret-204", 204, "", false, true},
-		{"return 200 text", "/ret-200", 200, "text/plain", true, true},
-		{"500 mapped to 200 still closes", "/err-code/", 200, "text/plain", true, false},
-		{"404 mapped to 200 keeps alive", "/err-404/", 200, "text/plain", true, true},
+		{"return 204 has no type nor length", "/ret-204", 204, "", "", "", true},
+		{"return 304 announces length 0", "/ret-304", 304, "text/plain", "0", "", true},
+		{"return 304 text announces its length", "/ret-304-text", 304, "text/plain", "4", "", true},
+		{"return 200 text", "/ret-200", 200, "text/plain", "3", "ok\n", true},
+		{"return 500 text keeps alive", "/ret-500-text", 500, "text/plain", "8", "text500\n", true},
+		{"return 400 text keeps alive", "/ret-400-text", 400, "text/plain", "8", "text400\n", true},
+		{"500 mapped to 200 still closes", "/err-code/", 200, "text/plain", "5", "page\n", false},
+		{"404 mapped to 200 keeps alive", "/err-404/", 200, "text/plain", "5", "page\n", true},
+		{"404 mapped to 500 keeps alive", "/err-to-500/", 500, "text/plain", "5", "page\n", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cl := tp.dial()
 			cl.send("GET " + c.uri + " HTTP/1.1\r\nHost: fr.example\r\n\r\n")
 			resp := cl.read("GET")
-			if resp.Status != c.status {
-				t.Fatalf("status %d, want %d", resp.Status, c.status)
+			if resp.Status != c.status || resp.Body != c.body {
+				t.Fatalf("got %d %q, want %d %q", resp.Status, resp.Body, c.status, c.body)
 			}
 			if got := resp.Header.Get("Content-Type"); got != c.ctype {
 				t.Errorf("Content-Type = %q, want %q", got, c.ctype)
 			}
-			if _, ok := resp.Header["Content-Length"]; ok != c.hasLength {
-				t.Errorf("Content-Length present = %v, want %v", ok, c.hasLength)
+			if got := resp.Header.Get("Content-Length"); got != c.length {
+				t.Errorf("Content-Length = %q, want %q", got, c.length)
 			}
 			if c.keepsAlive {
 				if resp.Raw.Close {
@@ -100,6 +113,48 @@ server {
 			cl.expectClosed()
 		})
 	}
+}
+
+// TestOwnResponseTerminates: "return 408" ends the request without a
+// response, as ngx_http_finalize_request terminates 408 and 499; and an
+// error page that fails answers with its own failure, not the status its
+// "=CODE" asked for (r->err_status is the new error).
+func TestOwnResponseTerminates(t *testing.T) {
+	dead := deadAddr(t)
+	tp := startProxy(t, `
+server {
+    listen 127.0.0.1:0;
+    server_name te.example;
+    location /ret-408 { return 408; }
+    location /ret-499 { return 499; }
+    location /err-page-fails/ { error_page 404 =200 /upfail; return 404; }
+    location = /upfail { proxy_pass http://`+dead+`; }
+}`, nil)
+	for _, uri := range []string{"/ret-408", "/ret-499"} {
+		t.Run(uri, func(t *testing.T) {
+			cl := tp.dial()
+			cl.send("GET " + uri + " HTTP/1.1\r\nHost: te.example\r\n\r\n")
+			cl.expectClosed()
+		})
+	}
+	t.Run("failing error page", func(t *testing.T) {
+		resp := tp.get("te.example", "/err-page-fails/")
+		if resp.Status != 502 || !strings.Contains(resp.Body, "502 Bad Gateway") {
+			t.Errorf("got %d %q, want nginx's 502 page", resp.Status, resp.Body)
+		}
+	})
+}
+
+// deadAddr is a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }
 
 // TestRangeNotSatisfiable: a 416 from the static handler keeps

@@ -5,17 +5,15 @@ import "time"
 // unreadDeclaredBody returns how many bytes of a Content-Length body the
 // client still has to send after an answer that closes the connection (a
 // 413 for a too large Content-Length answered before the body arrived):
-// the declared length less what was read from it and what already waits in
-// the reader's buffer. 0 for a chunked body or one read completely.
+// the declared length less what already waits in the reader's buffer. 0
+// for a chunked body, and for one whose reading started: reading it failed
+// (a timeout, a client error), and nginx then closes without waiting.
 func (st *reqState) unreadDeclaredBody() int64 {
 	req := st.req
-	if req == nil || req.Chunked || req.ContentLength <= 0 || st.body.done {
+	if req == nil || req.Chunked || req.ContentLength <= 0 || st.body.done || st.body.consumed {
 		return 0
 	}
 	n := req.ContentLength
-	if st.body.consumed {
-		n -= st.cbody.Consumed()
-	}
 	if st.c.rd != nil {
 		n -= int64(st.c.rd.Buffered())
 	}

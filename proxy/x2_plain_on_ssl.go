@@ -9,16 +9,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// errNoPeek: the connection cannot be peeked at (not a socket); it is then
-// treated as TLS.
-var errNoPeek = errors.New("connection cannot be peeked")
+// errClosedBeforeFirstByte: the client closed the connection without
+// sending anything.
+var errClosedBeforeFirstByte = errors.New("client closed the connection before sending a byte")
 
 // looksLikeTLS tells a TLS client from a plain HTTP one on an ssl port by
 // the first byte it sends, as ngx_http_ssl_handshake does: a TLS record
 // starts with 0x16 (handshake), an SSLv2 hello has the high bit set. The
 // byte is peeked (MSG_PEEK), so the connection is left as it was for
 // whichever reader comes next. It waits until deadline for that byte; an
-// error means the client sent nothing usable (closed, timed out).
+// error means the client sent nothing usable (closed, timed out). A
+// connection that is not a socket is taken for TLS.
 func looksLikeTLS(nc net.Conn, deadline time.Time) (bool, error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
@@ -44,7 +45,7 @@ func looksLikeTLS(nc net.Conn, deadline time.Time) (bool, error) {
 	case perr != nil:
 		return false, perr
 	case n == 0:
-		return false, errNoPeek
+		return false, errClosedBeforeFirstByte
 	}
 	return b[0] == 0x16 || b[0]&0x80 != 0, nil
 }

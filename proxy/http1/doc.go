@@ -66,4 +66,16 @@
 // passes "nginx" so that clients see the pages they saw before), and the
 // MSIE/Chrome padding of msie_padding on (NeedsPadding). StatusText has nginx's
 // reason phrases ("Gateway Time-out", "Not Allowed", ...).
+//
+// # Socket I/O
+//
+// RawSocket (Linux) reads and writes a TCP or unix socket with recvfrom and
+// sendmsg as raw system calls through its syscall.RawConn: the netpoller
+// waits and deadlines apply as for net.Conn, but there is no entersyscall /
+// exitsyscall, so with GOMAXPROCS=1 sysmon never hands the P to another
+// thread while a loopback write is preempted by the process it woke.
+// SocketConn wraps an accepted client connection with it; upstream's pools
+// use it when asked (upstream.Options.RawSocketIO). A Reader waiting for the
+// next request on an idle connection reads with the same raw call. The
+// measurements are in proxy/perf.
 package http1
