@@ -225,13 +225,16 @@ func (st *reqState) writeDeadline() time.Time {
 func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptResult {
 	_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
 	st.sentUpstream = 0
-	raw := conn.Conn // the *net.TCPConn: net.Buffers then uses one writev
+	// conn's Write and Writev are raw system calls where the platform
+	// allows (upstream.Conn): head and a buffered body leave in one sendmsg.
+	raw := conn
 	if st.body.isBuffered || !st.req.HasBody() || !st.conf.passReqBody {
 		var n int64
 		var err error
 		if len(st.body.buffered) > 0 && st.body.isBuffered && st.conf.passReqBody {
-			bufs := net.Buffers{st.upHead, st.body.buffered}
-			n, err = bufs.WriteTo(raw)
+			st.iov = [2][]byte{st.upHead, st.body.buffered}
+			n, err = conn.Writev(st.iov[:])
+			st.iov = [2][]byte{}
 		} else {
 			var m int
 			m, err = raw.Write(st.upHead)

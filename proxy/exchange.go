@@ -63,7 +63,7 @@ func (st *reqState) proxy(pp *proxyPass) {
 func (st *reqState) runAttempts(g *upstream.Group, body upstreamBody) {
 	conf := st.conf
 	vr := st.vr
-	picker := g.Picker(vr)
+	picker := g.PickerIn(&st.picker, vr)
 	var key string
 	var limit int
 	if g.Pool != nil && g.Sliced() {
@@ -288,7 +288,8 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	} else {
 		st.urd.Reset(conn)
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(st.conf.readTimeout))
+	st.readDeadlineSet = time.Now()
+	_ = conn.SetReadDeadline(st.readDeadlineSet.Add(st.conf.readTimeout))
 	err := st.urd.ReadResponse(&st.resp, st.upstreamIsHead())
 	att.BytesReceived = st.urd.BytesRead()
 	if err != nil {

@@ -53,7 +53,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	buf := st.buffer()
 	// The head read set the read deadline a moment ago; it is renewed
 	// (proxy_read_timeout between two reads) at most once a second.
-	lastDeadline := time.Now()
+	lastDeadline := st.readDeadlineSet
 	// What has been written goes out before a read that may wait for the
 	// network (proxy_buffering off semantics; on is no worse, nginx sends
 	// what it has too). A length or until-close body read waits only when
@@ -119,7 +119,9 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	if !br.Done() && upErr == nil {
 		outcome.Err = errResponseAbandoned
 	}
-	_ = conn.SetDeadline(time.Time{})
+	// No deadline is cleared before Put: whoever takes the connection next
+	// sets its own before every read and write (two timer operations per
+	// request saved), and the pool's idle watcher does not read through it.
 	_ = g.Pool.Put(conn, outcome)
 
 	if upErr != nil {

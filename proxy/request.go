@@ -9,6 +9,7 @@ import (
 
 	"sliceproxy/proxy/http1"
 	"sliceproxy/proxy/static"
+	"sliceproxy/upstream"
 	"sliceproxy/vars"
 )
 
@@ -75,7 +76,17 @@ type reqState struct {
 	chunked     http1.ChunkedWriter
 	sentHdr     http1.Header
 	copyBuf     []byte
-	sres        static.Result
+	// copyBufPtr is copyBuf's pool handle: putting it back allocates nothing.
+	copyBufPtr *[]byte
+	// readDeadlineSet is when the upstream read deadline was last set
+	// (proxy_read_timeout runs from then); the body relay renews it at most
+	// once a second.
+	readDeadlineSet time.Time
+	// picker is the request's balancer state (no allocation per request).
+	picker upstream.PickerState
+	// iov lends Writev the upstream head and a buffered body.
+	iov  [2][]byte
+	sres static.Result
 	// attemptStart is when the current upstream attempt began.
 	attemptStart time.Time
 	// sentUpstream counts request bytes written in the current attempt.
@@ -140,10 +151,9 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 // idle keep-alive client holds only its goroutine and a few small slices
 // (nginx holds about a kilobyte per idle connection).
 func (st *reqState) releaseBuffers() {
-	if st.copyBuf != nil {
-		b := st.copyBuf
-		st.copyBuf = nil
-		copyBufPool.Put(&b)
+	if st.copyBufPtr != nil {
+		copyBufPool.Put(st.copyBufPtr)
+		st.copyBuf, st.copyBufPtr = nil, nil
 	}
 	if cap(st.body.buffered) > 64<<10 {
 		st.body.buffered = nil
@@ -166,7 +176,8 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); re
 
 func (st *reqState) buffer() []byte {
 	if st.copyBuf == nil {
-		st.copyBuf = *(copyBufPool.Get().(*[]byte))
+		st.copyBufPtr = copyBufPool.Get().(*[]byte)
+		st.copyBuf = *st.copyBufPtr
 	}
 	return st.copyBuf
 }
