@@ -214,6 +214,13 @@ func rawCase(b *testing.B, bin, script string) []Row {
 // itkCase: Apache prefork + mpm-itk with three vhosts, Host rotating.
 func itkCase(b *testing.B, bin, script string) []Row {
 	apache := testenv.StartApacheITK(b, testenv.ApacheITKOptions{})
+	// Warm Apache up first: prefork spawns children at most 32 a second, and
+	// the first setup to reach c=32 would otherwise pay for the ramp alone.
+	warm := wrkRun{URL: "http://" + apache.Addr + "/", Conns: 64, Threads: 1, Duration: 2 * time.Second,
+		Hosts: []string{"a.test"}, Method: "GET", Script: script}
+	if _, out, err := warm.run(); err != nil {
+		b.Logf("warm-up: %v\n%s", err, out)
+	}
 	pool := func(ka string) string {
 		return `access_log off;
     upstream backend { server {{BACKEND}}; ` + ka + ` }

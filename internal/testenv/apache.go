@@ -49,8 +49,8 @@ User www-data
 Group www-data
 Listen 127.0.0.1:{{PORT}}
 <IfModule mpm_prefork_module>
-    StartServers            16
-    MinSpareServers         8
+    StartServers            48
+    MinSpareServers         16
     MaxSpareServers         64
     ServerLimit            160
     MaxRequestWorkers      160
