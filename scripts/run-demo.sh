@@ -9,6 +9,7 @@ mkdir -p "$prefix/logs"
 
 pids=()
 cleanup() {
+    trap - EXIT INT TERM
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     echo "stopped."
@@ -23,7 +24,7 @@ for port in 8080 8081; do
 done
 
 ./bin/itkdemo -listen 127.0.0.1:8081 -vhosts a.test,b.test,c.test,x.allow.com -max-requests 101 -idle 5s \
-    2> >(sed 's/^/[backend] /' >&2) &
+    2> >(sed -u 's/^/[backend] /' >&2) &
 pids+=($!)
 
 ./bin/sliceproxy -p "$prefix/" -c "$top/examples/demo.conf" -t
