@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+
+	"sliceproxy/proxy/http1"
 )
 
 // rewriteRedirect applies proxy_redirect to a Location or Refresh value
@@ -12,7 +14,7 @@ import (
 func (st *reqState) rewriteRedirect(name, value []byte) (out []byte, rewritten bool) {
 	conf := st.conf
 	off := 0
-	if equalFoldString(name, "Refresh") {
+	if http1.EqualFoldString(name, "Refresh") {
 		i := bytes.Index(value, []byte("url="))
 		if i < 0 {
 			return value, false

@@ -199,7 +199,7 @@ func (st *reqState) buildRelayHead() bool {
 	upgrade := resp.Status == 101
 	for i := range resp.Header.Fields {
 		f := &resp.Header.Fields[i]
-		if !upgrade || !equalFoldString(f.Name, "Upgrade") {
+		if !upgrade || !http1.EqualFoldString(f.Name, "Upgrade") {
 			if isOneOf(f.Name, hopByHop) {
 				continue
 			}
@@ -212,10 +212,10 @@ func (st *reqState) buildRelayHead() bool {
 		}
 		v := f.Value
 		rewritten := false
-		if conf.redirect.mode != redirectOff && (equalFoldString(f.Name, "Location") || equalFoldString(f.Name, "Refresh")) {
+		if conf.redirect.mode != redirectOff && (http1.EqualFoldString(f.Name, "Location") || http1.EqualFoldString(f.Name, "Refresh")) {
 			v, rewritten = st.rewriteRedirect(f.Name, v)
 		}
-		if rewritten && len(v) > 0 && v[0] == '/' && equalFoldString(f.Name, "Location") {
+		if rewritten && len(v) > 0 && v[0] == '/' && http1.EqualFoldString(f.Name, "Location") {
 			// Only a Location that proxy_redirect rewrote becomes nginx's
 			// r->headers_out.location, which the header filter makes
 			// absolute; any other relative one passes as the upstream
@@ -272,31 +272,15 @@ func (st *reqState) hidden(name []byte) bool {
 
 func isOneOf(name []byte, list []string) bool {
 	for _, s := range list {
-		if equalFoldString(name, s) {
+		if http1.EqualFoldString(name, s) {
 			return true
 		}
 	}
 	return false
 }
 
-func equalFoldString(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && equalFoldString(b[:len(prefix)], prefix)
+	return len(b) >= len(prefix) && http1.EqualFoldString(b[:len(prefix)], prefix)
 }
 
 // isToken reports whether b is a non-empty RFC 9110 token.

@@ -82,7 +82,7 @@ func mergeProxyHeaders(user []headerTemplate, compile func(string) *vars.Templat
 // replaces reports whether a client header is replaced by the list.
 func (ph *proxyHeaders) replaces(name []byte) bool {
 	for i := range ph.list {
-		if equalFoldBytes(ph.list[i].name, name) {
+		if http1.EqualFold(ph.list[i].name, name) {
 			return true
 		}
 	}
@@ -153,27 +153,4 @@ func (st *reqState) buildUpstreamHead(pp *proxyPass, t *proxyTarget, body upstre
 	}
 	h = append(h, "\r\n"...)
 	st.upHead = h
-}
-
-// equalFoldBytes compares ASCII case-insensitively.
-func equalFoldBytes(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -458,7 +458,7 @@ func getProxyPort(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 func getProxyAddXFF(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	if q.Client != nil {
 		var found bool
-		dst, found = joinHeader(dst, &q.Client.Header, func(n []byte) bool { return equalFoldString(n, "X-Forwarded-For") }, ',')
+		dst, found = joinHeader(dst, &q.Client.Header, func(n []byte) bool { return http1.EqualFoldString(n, "X-Forwarded-For") }, ',')
 		if found {
 			dst = append(dst, ',', ' ')
 		}

@@ -75,7 +75,7 @@ func headerGetter(name string, sep byte) getter {
 		if q.Client == nil {
 			return dst, false
 		}
-		return joinHeader(dst, &q.Client.Header, func(n []byte) bool { return equalFoldString(n, name) }, sep)
+		return joinHeader(dst, &q.Client.Header, func(n []byte) bool { return http1.EqualFoldString(n, name) }, sep)
 	}
 }
 
@@ -136,7 +136,7 @@ func getCookie(q *Request, v *variable, dst []byte) ([]byte, bool) {
 	name := v.param
 	for i := range q.Client.Header.Fields {
 		f := &q.Client.Header.Fields[i]
-		if !equalFoldString(f.Name, "Cookie") {
+		if !http1.EqualFoldString(f.Name, "Cookie") {
 			continue
 		}
 		if val, ok := findCookie(f.Value, name); ok {
@@ -149,7 +149,7 @@ func getCookie(q *Request, v *variable, dst []byte) ([]byte, bool) {
 func findCookie(s []byte, name string) ([]byte, bool) {
 	start, end := 0, len(s)
 	for start < end {
-		if end-start >= len(name) && equalFoldString(s[start:start+len(name)], name) {
+		if end-start >= len(name) && http1.EqualFoldString(s[start:start+len(name)], name) {
 			p := start + len(name)
 			for p < end && s[p] == ' ' {
 				p++
@@ -200,7 +200,7 @@ func FindArg(args []byte, name string) ([]byte, bool) {
 		return nil, false
 	}
 	for i := 0; i+len(name) < len(args); i++ {
-		if (i == 0 || args[i-1] == '&') && args[i+len(name)] == '=' && equalFoldString(args[i:i+len(name)], name) {
+		if (i == 0 || args[i-1] == '&') && args[i+len(name)] == '=' && http1.EqualFoldString(args[i:i+len(name)], name) {
 			val := args[i+len(name)+1:]
 			for j, c := range val {
 				if c == '&' {
@@ -234,7 +234,7 @@ func getRemoteUser(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 		return dst, false
 	}
 	h, ok := q.Client.Header.Get("Authorization")
-	if !ok || len(h) < 6 || !equalFoldString(h[:6], "basic ") {
+	if !ok || len(h) < 6 || !http1.EqualFoldString(h[:6], "basic ") {
 		return dst, false
 	}
 	enc := h[6:]
@@ -257,21 +257,4 @@ func getRemoteUser(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 		}
 	}
 	return dst[:start], false
-}
-
-// equalFoldString compares ASCII case-insensitively without allocating.
-func equalFoldString(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
 }

@@ -22,7 +22,7 @@ func getSentHeader(q *Request, v *variable, dst []byte) ([]byte, bool) {
 // "keep-alive" or "close". nginx always finds it.
 func getSentConnection(q *Request, _ *variable, dst []byte) ([]byte, bool) {
 	if h := q.Response.Header; h != nil {
-		if out, ok := joinHeader(dst, h, func(n []byte) bool { return equalFoldString(n, "Connection") }, ','); ok {
+		if out, ok := joinHeader(dst, h, func(n []byte) bool { return http1.EqualFoldString(n, "Connection") }, ','); ok {
 			return out, true
 		}
 	}
@@ -70,11 +70,11 @@ func getUpstreamCookie(q *Request, v *variable, dst []byte) ([]byte, bool) {
 func findSetCookie(fields []http1.Field, name string) ([]byte, bool) {
 	for i := range fields {
 		f := &fields[i]
-		if !equalFoldString(f.Name, "Set-Cookie") {
+		if !http1.EqualFoldString(f.Name, "Set-Cookie") {
 			continue
 		}
 		val := f.Value
-		if len(val) > len(name) && equalFoldString(val[:len(name)], name) && val[len(name)] == '=' {
+		if len(val) > len(name) && http1.EqualFoldString(val[:len(name)], name) && val[len(name)] == '=' {
 			val = val[len(name)+1:]
 			end := 0
 			for end < len(val) && val[end] != ';' {

@@ -144,7 +144,14 @@ var lowerTable = func() (t [256]byte) {
 
 func lower(c byte) byte { return lowerTable[c] }
 
-// equalFoldString compares ASCII case-insensitively without allocating.
+// EqualFoldString reports whether b and s are equal under ASCII case
+// folding, without allocating: header names, tokens and hostnames are
+// compared this way (never with Unicode folding).
+func EqualFoldString(b []byte, s string) bool { return equalFoldString(b, s) }
+
+// EqualFold is EqualFoldString for two byte slices.
+func EqualFold(a, b []byte) bool { return equalFold(a, b) }
+
 func equalFoldString(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
