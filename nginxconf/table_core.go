@@ -88,7 +88,7 @@ func httpCoreRows() []Spec {
 		d("output_buffers", ctxHSL, Take2).uniq().ign("buffer sizing is internal"),
 		size("postpone_output", ctxHSL).ign("buffer sizing is internal"),
 		d("read_ahead", ctxHSL, Take1).uniq().ign("buffer sizing is internal"),
-		enum("server_tokens", ctxHSL, "on", "off", "build").args(Take1).unsup("the Server header and error page signature are not configurable yet"),
+		enum("server_tokens", ctxHSL, "on", "off", "build").args(Take1).impl(),
 		num("server_names_hash_max_size", CtxHTTP).ign(noHashTuning),
 		num("server_names_hash_bucket_size", CtxHTTP).ign(noHashTuning),
 		num("variables_hash_max_size", CtxHTTP).ign(noHashTuning),

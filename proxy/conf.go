@@ -30,6 +30,9 @@ type locConf struct {
 	absoluteRedirect     bool
 	serverNameInRedirect bool
 	portInRedirect       bool
+	// serverTokens is server_tokens on/build: the Server header and error
+	// pages carry the version ("nginx/1.28.0"); off says "nginx".
+	serverTokens bool
 
 	// Proxy module.
 	proxy             *proxyPass // nil: no proxy_pass at this level
@@ -90,6 +93,7 @@ func defaultLocConf() *locConf {
 		keepaliveRequests: 1000,
 		absoluteRedirect:  true,
 		portInRedirect:    true,
+		serverTokens:      true,
 		passReqHeaders:    true,
 		passReqBody:       true,
 		redirect:          redirectConf{mode: redirectDefault},

@@ -57,6 +57,12 @@ type clientConn struct {
 
 	requests int
 	st       reqState
+	// headerTimeout and keepaliveTimeout are the waits for the next request
+	// (from the server that answered the last one); parked is the state of
+	// a keep-alive wait handed to the idle poller (s2_park.go).
+	headerTimeout    time.Duration
+	keepaliveTimeout time.Duration
+	parked           parkState
 	// linger: the connection closes after an answer while the client may
 	// still be sending its body (413, 400 ...): drain before closing so that
 	// the kernel does not reset the connection under the answer.
@@ -92,6 +98,7 @@ func (c *clientConn) abort() {
 		_ = c.upstream.Close()
 	}
 	c.upMu.Unlock()
+	c.unpark()
 }
 
 func (s *Server) newClientConn(nc net.Conn, l *boundListener) *clientConn {
@@ -133,18 +140,18 @@ func (c *clientConn) closeIfIdle() {
 	}
 	if c.idle.CompareAndSwap(connIdleKeepAlive, connClosedIdle) || c.idle.CompareAndSwap(connAwaitingFirst, connClosedIdle) {
 		_ = c.nc.Close()
+		c.unpark()
 	}
 }
 
-// serve runs the request loop of the connection until it closes.
+// serve runs the request loop of the connection until it closes or is
+// parked (s2_park.go).
 func (c *clientConn) serve() {
+	parked := false
 	defer func() {
-		if c.linger && !c.srv.closing.Load() {
-			c.lingeringClose()
+		if !parked {
+			c.endConn()
 		}
-		_ = c.nc.Close()
-		c.st.releaseBuffers()
-		c.srv.untrack(c)
 	}()
 	rt := c.srv.acquireRuntime()
 	if rt == nil {
@@ -165,37 +172,63 @@ func (c *clientConn) serve() {
 	opts := def.readerOptions()
 	opts.Buffers = c.srv.bufs
 	c.rd = http1.NewReader(c.nc, opts)
-	headerTimeout := def.headerTimeout
-	keepaliveTimeout := def.conf.keepaliveTimeout
+	c.headerTimeout = def.headerTimeout
+	c.keepaliveTimeout = def.conf.keepaliveTimeout
 	rt.release()
+	parked = c.requestLoop(false)
+}
 
+// endConn closes the connection and lets go of it.
+func (c *clientConn) endConn() {
+	if c.linger && !c.srv.closing.Load() {
+		c.lingeringClose()
+	}
+	_ = c.nc.Close()
+	c.st.releaseBuffers()
+	c.srv.untrack(c)
+}
+
+// requestLoop reads and answers requests until the connection must close
+// (it returns false) or is parked between two requests (it returns true:
+// the caller must not touch the connection any more). resumed continues a
+// parked connection whose socket became readable.
+func (c *clientConn) requestLoop(resumed bool) bool {
 	for {
 		// The first request waits client_header_timeout; the following ones
 		// keepalive_timeout (nginx then switches to client_header_timeout at
 		// the first byte; a whole head arriving slower than keepalive_timeout
 		// is the only difference).
-		wait := headerTimeout
-		if c.requests > 0 {
-			wait = keepaliveTimeout
-			c.rd.Release() // no buffer memory held by idle keep-alive clients
-		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
-		waiting := c.idleState()
-		if !c.idle.CompareAndSwap(connBusy, waiting) {
-			return
+		waiting := connIdleKeepAlive // a parked connection's state
+		if resumed {
+			resumed = false
+			_ = c.nc.SetReadDeadline(c.parked.deadline)
+		} else {
+			wait := c.headerTimeout
+			if c.requests > 0 {
+				wait = c.keepaliveTimeout
+				c.rd.Release() // no buffer memory held by idle keep-alive clients
+				if c.park(wait) {
+					return true
+				}
+			}
+			_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+			waiting = c.idleState()
+			if !c.idle.CompareAndSwap(connBusy, waiting) {
+				return false
+			}
 		}
 		err := c.rd.ReadRequest(&c.req)
 		if !c.idle.CompareAndSwap(waiting, connBusy) {
-			return // closed by a reload or a graceful shutdown
+			return false // closed by a reload or a graceful shutdown
 		}
-		rt = c.srv.acquireRuntime()
+		rt := c.srv.acquireRuntime()
 		if rt == nil {
-			return
+			return false
 		}
 		if err != nil {
 			c.requestError(rt, err)
 			rt.release()
-			return
+			return false
 		}
 		if c.pipe {
 			// HTTP/2 streams arrive through the HTTP/1.1 loop; restore their
@@ -206,10 +239,10 @@ func (c *clientConn) serve() {
 		keep := c.handle(rt)
 		rt.release()
 		if !keep || c.srv.closing.Load() {
-			return
+			return false
 		}
-		headerTimeout = c.st.srv.headerTimeout
-		keepaliveTimeout = c.st.conf.keepaliveTimeout
+		c.headerTimeout = c.st.srv.headerTimeout
+		c.keepaliveTimeout = c.st.conf.keepaliveTimeout
 	}
 }
 

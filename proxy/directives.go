@@ -93,6 +93,10 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		conf.serverNameInRedirect = l.flag(d, conf.serverNameInRedirect)
 	case "port_in_redirect":
 		conf.portInRedirect = l.flag(d, conf.portInRedirect)
+	case "server_tokens":
+		// "build" adds nginx's build name, which sliceproxy does not have:
+		// it shows the version, as "on" does.
+		conf.serverTokens = !strings.EqualFold(d.Args[0].Value, "off")
 	case "default_type":
 		conf.defaultType = arg(0)
 

@@ -129,7 +129,7 @@ func (st *reqState) redirect(status int, location []byte) {
 		location = st.absoluteLocation(location)
 	}
 	var page [1024]byte
-	body := http1.AppendErrorPage(page[:0], status, serverTag, false)
+	body := http1.AppendErrorPage(page[:0], status, st.serverTag(), false)
 	ctype := ""
 	if len(body) > 0 {
 		ctype = "text/html"

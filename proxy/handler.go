@@ -253,7 +253,9 @@ func (st *reqState) sendFile(res *static.Result) {
 	}
 	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
 	h := http1.AppendStatusLine(st.head[:0], status)
-	h = append(h, "Server: "+serverTag+"\r\nDate: "...)
+	h = append(h, "Server: "...)
+	h = append(h, st.serverTag()...)
+	h = append(h, "\r\nDate: "...)
 	h = append(h, st.dateBuf...)
 	h = append(h, "\r\n"...)
 	h = http1.AppendHeader(h, hdr)

@@ -191,7 +191,7 @@ func (st *reqState) buildRelayHead() bool {
 	// nginx adds its own Server and Date unless the upstream's pass
 	// (proxy_pass_header) and are present.
 	if !isOneOf(hServer, conf.passHeaders) || !resp.Header.Has("Server") {
-		hdr.Add(hServer, hServerTag)
+		hdr.Add(hServer, st.serverTagBytes())
 	}
 	if !isOneOf(hDate, conf.passHeaders) || !resp.Header.Has("Date") {
 		hdr.Add(hDate, st.dateBuf)

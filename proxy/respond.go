@@ -4,11 +4,33 @@ import (
 	"time"
 
 	"sliceproxy/proxy/http1"
+	"sliceproxy/vars"
 )
 
-// serverTag is what the Server header and error pages name: nginx's
-// server_tokens off form, so clients see the pages they saw before.
-const serverTag = "nginx"
+// Server header values and error page signatures, as nginx writes them
+// with server_tokens off and on.
+const (
+	serverTag        = "nginx"
+	serverTagVersion = "nginx/" + vars.NginxVersion
+)
+
+var hServerTagVersion = []byte(serverTagVersion)
+
+// serverTag is what the Server header and error pages say at this level.
+func (st *reqState) serverTag() string {
+	if st.conf != nil && !st.conf.serverTokens {
+		return serverTag
+	}
+	return serverTagVersion
+}
+
+// serverTagBytes is serverTag without a conversion.
+func (st *reqState) serverTagBytes() []byte {
+	if st.conf != nil && !st.conf.serverTokens {
+		return hServerTag
+	}
+	return hServerTagVersion
+}
 
 // sendOwn sends one of nginx's own responses: the status with its built-in
 // error page (an empty body for codes without one).
@@ -23,7 +45,7 @@ func (st *reqState) sendOwnWith(status int, extra *http1.Header) {
 		padding = http1.NeedsPadding(ua)
 	}
 	var page [1024]byte
-	body := http1.AppendErrorPage(page[:0], status, serverTag, padding)
+	body := http1.AppendErrorPage(page[:0], status, st.serverTag(), padding)
 	ctype := ""
 	if len(body) > 0 {
 		ctype = "text/html"
@@ -71,7 +93,7 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	if withLength {
 		st.dateBuf = appendInt(st.dateBuf, int64(len(body)))
 	}
-	hdr.Add(hServer, hServerTag)
+	hdr.Add(hServer, st.serverTagBytes())
 	hdr.Add(hDate, st.dateBuf[:dateEnd])
 	// ngx_http_header_filter drops the type of a 204 with its length.
 	if ctype != "" && status != 204 {

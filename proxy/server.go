@@ -41,6 +41,8 @@ type Server struct {
 	// writers are the clients' buffered writers, held only while a
 	// response is written.
 	writers sync.Pool
+	// idle holds the parked idle keep-alive connections (s2_park.go).
+	idle    idleParker
 	wg      sync.WaitGroup
 	closing atomic.Bool
 	// done is closed when Close or Shutdown starts.
@@ -361,6 +363,7 @@ func (s *Server) beginClose() {
 }
 
 func (s *Server) releaseRuntime() {
+	s.idle.stop() // every parked connection has been woken and has ended
 	if rt := s.rt.Swap(nil); rt != nil {
 		rt.release()
 	}

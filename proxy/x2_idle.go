@@ -37,5 +37,6 @@ func (c *clientConn) closeIfIdleKeepAlive() {
 	}
 	if c.idle.CompareAndSwap(connIdleKeepAlive, connClosedIdle) {
 		_ = c.nc.Close()
+		c.unpark()
 	}
 }

@@ -9,6 +9,11 @@ import (
 	"sliceproxy/nginxconf"
 )
 
+// NginxVersion is the nginx release whose defaults and behaviour sliceproxy
+// mirrors: $nginx_version, "nginx -V", and the Server header with
+// server_tokens on.
+const NginxVersion = "1.28.0"
+
 // Registry knows every variable of one configuration: built-ins, map targets,
 // set targets and named regex captures, each under a dense Index. Build it
 // once at load (NewRegistry, DeclareSet, LoadMaps, Compile); while serving it
@@ -89,7 +94,7 @@ func NewRegistry(opts RegistryOptions) *Registry {
 		opts.PID = os.Getpid()
 	}
 	if opts.NginxVersion == "" {
-		opts.NginxVersion = "1.28.0"
+		opts.NginxVersion = NginxVersion
 	}
 	if opts.RegexTimeout <= 0 {
 		opts.RegexTimeout = 100 * time.Millisecond

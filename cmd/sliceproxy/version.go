@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"sliceproxy/nginxconf"
+	"sliceproxy/vars"
 )
 
 const (
 	version = "0.1.0"
 	// nginxVersion is the nginx release whose defaults and behaviour
 	// sliceproxy mirrors; tools that parse "nginx -V" read it.
-	nginxVersion = "1.28.0"
+	nginxVersion = vars.NginxVersion
 )
 
 // printVersion is -v / -V, on stderr as nginx prints it.
