@@ -54,8 +54,9 @@
 //     request): nothing reached the application, so this is always safe for
 //     the requests it applies to. Such retries are logged at info, not
 //     error.
-//   - The Server header and the error pages say "nginx" (server_tokens
-//     off form), whatever server_tokens says.
+//   - The Server header and the error pages name nginx, not sliceproxy:
+//     "nginx" with server_tokens off, "nginx/1.28.0" (the release whose
+//     behaviour sliceproxy mirrors, as -V says) with on or build.
 //   - `user` is applied only when the directive is present (nginx falls back
 //     to "nobody"). The pid file is written before privileges are dropped,
 //     through a descriptor kept open for the process's life: at exit it is
