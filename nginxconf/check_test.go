@@ -157,7 +157,6 @@ func TestCheckRules(t *testing.T) {
 				`2:proxy-pass:"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block`,
 				`3:proxy-pass:"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block`,
 				`4:proxy-pass:"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block`,
-				`5:unsupported:"limit_except" directive is not supported by sliceproxy: request methods are not restricted: every method reaches the location`,
 				`5:proxy-pass:"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, or inside "if" statement, or inside "limit_except" block`,
 			},
 		},

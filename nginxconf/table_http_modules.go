@@ -56,19 +56,17 @@ func httpModuleRows() []Spec {
 		num("limit_conn_status", ctxHSL),
 		onOff("limit_conn_dry_run", ctxHSL),
 	)
-	// limit_except is not implemented, so the rules inside it are not
-	// either: those rows stay apart from the http/server/location ones.
-	add(module{name: "http_access", origin: originNginx, status: Unsupported,
-		note: "inside limit_except, access is not restricted by address: every client is allowed"},
+	// The limit_except rows stay apart from the http/server/location ones
+	// (proxy/s1_limit_except.go applies both).
+	add(module{name: "http_access", origin: originNginx, status: Implemented},
 		d("allow", ctxHSL, Take1).impl(),
-		d("allow", CtxLimitExcept, Take1),
+		d("allow", CtxLimitExcept, Take1).impl(),
 		d("deny", ctxHSL, Take1).impl(),
-		d("deny", CtxLimitExcept, Take1),
+		d("deny", CtxLimitExcept, Take1).impl(),
 	)
-	add(module{name: "http_auth_basic", origin: originNginx, status: Unsupported,
-		note: "no password is asked: every client is let in"},
-		d("auth_basic", ctxHSL|CtxLimitExcept, Take1).uniq(),
-		d("auth_basic_user_file", ctxHSL|CtxLimitExcept, Take1).uniq(),
+	add(module{name: "http_auth_basic", origin: originNginx, status: Implemented},
+		d("auth_basic", ctxHSL|CtxLimitExcept, Take1).uniq().impl(),
+		d("auth_basic_user_file", ctxHSL|CtxLimitExcept, Take1).uniq().impl(),
 	)
 	add(module{name: "http_auth_request", origin: originNginx, status: Unsupported,
 		note: "the authorization subrequest is not made: every request is let in"},

@@ -75,8 +75,13 @@
 //     client_header_timeout at its first byte).
 //   - worker_connections bounds client connections only (nginx counts
 //     upstream connections too).
-//   - allow/deny inside limit_except are not applied (limit_except is not
-//     implemented); "satisfy" is not supported.
+//   - limit_except accepts only allow, deny, auth_basic and
+//     auth_basic_user_file inside (anything else is a load error, never
+//     silently dropped). An error_page for 401 does not carry the
+//     WWW-Authenticate challenge over to the page (nginx keeps it).
+//   - auth_basic user files: BSDi extended DES hashes ("_J9..") are not
+//     computed (500 and a log line; lint warns at load). A file is re-read
+//     only when its size or mtime changed (nginx reads it per request).
 //   - A header line whose name is not an HTTP token, or whose value holds
 //     control bytes, is dropped from an upstream response instead of being
 //     passed on.

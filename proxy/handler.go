@@ -15,7 +15,7 @@ const maxInternalRedirects = 10
 // handle serves one parsed request and reports whether the connection may
 // carry another.
 func (c *clientConn) handle(rt *Runtime) bool {
-	st := &c.st
+	st := c.state()
 	st.begin(c, rt)
 	st.serve()
 	c.setUpstream(nil)
@@ -63,9 +63,11 @@ func (st *reqState) serve() {
 	st.conf = st.srv.conf
 	st.setDocumentRoot()
 	st.vr.ServerName = st.srv.primaryName
-	// merge_slashes is the one of the server the connection started in
-	// (ngx_http_process_request_uri runs before Host selects the server).
-	if err := st.vr.SetClientMergeSlashes(st.req, !c.rd.Options().NoMergeSlashes); err != nil {
+	// $uri is the Reader's Request.URI: normalised when the request line was
+	// read, with the merge_slashes of the server the connection started in
+	// (conn.go sets Options.NoMergeSlashes; ngx_http_process_request_uri runs
+	// before Host selects the server).
+	if err := st.vr.SetClient(st.req); err != nil {
 		st.logError(LevelInfo, "client sent invalid request", "")
 		st.finalize(400)
 		return
@@ -108,7 +110,7 @@ func (st *reqState) findLocation() {
 			st.finalize(413)
 			return
 		}
-		if st.loc != nil && st.loc.rewrite != nil {
+		if st.loc != nil && st.loc.rewrite != nil && !st.limitedMethod() {
 			answered, restart := st.runRewrite(st.loc.rewrite)
 			if answered {
 				return
@@ -210,7 +212,7 @@ func (st *reqState) namedLocation(name string) bool {
 	st.loc = loc.Payload
 	st.conf = st.loc.conf
 	st.setDocumentRoot()
-	if st.loc.rewrite != nil {
+	if st.loc.rewrite != nil && !st.limitedMethod() {
 		answered, restart := st.runRewrite(st.loc.rewrite)
 		if answered {
 			return false

@@ -7,10 +7,11 @@
 // it applies to the next request without a reload. FileCache avoids
 // re-reading an unchanged file (same size and mtime).
 //
-// Password hashes: {PLAIN}, {SHA}, {SSHA}, $apr1$, $1$, $5$, $6$ and
-// bcrypt ($2a$/$2b$/$2y$) are verified here; traditional DES crypt, which
-// nginx on glibc also accepts, is not: such a user gets a 500 and an error
-// log line naming the scheme (see ErrUnsupportedScheme).
+// Password hashes: {PLAIN}, {SHA}, {SSHA}, $apr1$, $1$, $5$, $6$, bcrypt
+// ($2a$/$2b$/$2y$) and traditional DES are verified here; BSDi extended
+// DES ("_..."), which nginx on glibc also accepts, is not: such a user gets
+// a 500 and an error log line naming the scheme (see ErrUnsupportedScheme),
+// and a constant user file is checked for them at load.
 package auth
 
 import (
@@ -32,16 +33,24 @@ import (
 type Basic struct {
 	realm    *vars.Template
 	userFile *vars.Template
-	// confDir is nginx's conf_prefix: a relative user file path is taken
+	opt      Options
+}
+
+// Options are the load-wide settings every level shares.
+type Options struct {
+	// ConfDir is nginx's conf_prefix: a relative user file path is taken
 	// from the directory of the main configuration file.
-	confDir string
+	ConfDir string
+	// Files caches user files between requests (nil: read every time).
+	// The loader makes one per Runtime.
+	Files *FileCache
 }
 
 // Merge applies one level's auth_basic and auth_basic_user_file on top of
 // the inherited setting: each directive is inherited separately
 // (ngx_http_auth_basic_merge_loc_conf). It returns parent unchanged when
 // the level sets neither.
-func Merge(parent *Basic, level []*nginxconf.Directive, reg *vars.Registry, confDir string) (*Basic, []nginxconf.Diagnostic) {
+func Merge(parent *Basic, level []*nginxconf.Directive, reg *vars.Registry, opt Options) (*Basic, []nginxconf.Diagnostic) {
 	var (
 		out   *Basic
 		diags []nginxconf.Diagnostic
@@ -61,7 +70,7 @@ func Merge(parent *Basic, level []*nginxconf.Directive, reg *vars.Registry, conf
 			continue
 		}
 		if out == nil {
-			out = &Basic{confDir: confDir}
+			out = &Basic{opt: opt}
 			if parent != nil {
 				*out = *parent
 			}
@@ -70,6 +79,7 @@ func Merge(parent *Basic, level []*nginxconf.Directive, reg *vars.Registry, conf
 			out.realm = t
 		} else {
 			out.userFile = t
+			diags = append(diags, out.lintUserFile(d)...)
 		}
 	}
 	if out == nil {
@@ -84,6 +94,27 @@ func asDiagnostic(err error, d *nginxconf.Directive) nginxconf.Diagnostic {
 		return diag
 	}
 	return nginxconf.Diagnostic{Pos: d.Pos, Severity: nginxconf.SevError, Code: "auth", Message: err.Error()}
+}
+
+// lintUserFile warns at load about users whose hash sliceproxy cannot
+// verify, when the file name is constant and the file readable now (nginx
+// reads it per request, so a missing file is not a load error).
+func (b *Basic) lintUserFile(d *nginxconf.Directive) []nginxconf.Diagnostic {
+	if !b.userFile.IsConst() {
+		return nil
+	}
+	path := b.path(nil)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var diags []nginxconf.Diagnostic
+	for _, user := range UnsupportedUsers(data) {
+		diags = append(diags, nginxconf.Diagnostic{Pos: d.Pos, Severity: nginxconf.SevWarning, Code: "auth",
+			Message: fmt.Sprintf(`user "%s" in "%s" has a BSDi extended DES crypt hash, which sliceproxy does not verify: the user gets 500`, user, path),
+			Hint:    "rehash the password, e.g. htpasswd -B (bcrypt) or openssl passwd -apr1"})
+	}
+	return diags
 }
 
 // Enabled reports whether both directives are in force, so that the level
@@ -121,9 +152,8 @@ type Result struct {
 }
 
 // Check runs the auth_basic handler for a request. authorization is the
-// request's Authorization header (nil when absent); files caches user files
-// (nil reads every time).
-func (b *Basic) Check(req *vars.Request, authorization []byte, files *FileCache) Result {
+// request's Authorization header (nil when absent).
+func (b *Basic) Check(req *vars.Request, authorization []byte) Result {
 	if !b.Enabled() {
 		return Result{Outcome: Declined}
 	}
@@ -136,7 +166,7 @@ func (b *Basic) Check(req *vars.Request, authorization []byte, files *FileCache)
 		return refuse(realm, accesslog.LevelInfo, "no user/password was provided for basic authentication")
 	}
 	path := b.path(req)
-	data, err := files.Read(path)
+	data, err := b.opt.Files.Read(path)
 	if err != nil {
 		return openFailed(path, err)
 	}
@@ -159,10 +189,10 @@ func (b *Basic) Check(req *vars.Request, authorization []byte, files *FileCache)
 // configuration directory (ngx_http_compile_complex_value's conf_prefix).
 func (b *Basic) path(req *vars.Request) string {
 	p := b.userFile.String(req)
-	if strings.HasPrefix(p, "/") || b.confDir == "" {
+	if strings.HasPrefix(p, "/") || b.opt.ConfDir == "" {
 		return p
 	}
-	return strings.TrimSuffix(b.confDir, "/") + "/" + p
+	return strings.TrimSuffix(b.opt.ConfDir, "/") + "/" + p
 }
 
 func refuse(realm []byte, level accesslog.Level, msg string) Result {
@@ -183,10 +213,11 @@ func openFailed(path string, err error) Result {
 	op := "open()"
 	var pe *os.PathError
 	if errors.As(err, &pe) && pe.Op == "read" {
-		op = "read()"
+		// ngx_read_file reads with pread(2).
+		op = "pread()"
 	}
 	var errno syscall.Errno
-	if !errors.As(err, &errno) && op == "read()" {
+	if !errors.As(err, &errno) && op == "pread()" {
 		// A directory: read(2) fails with EISDIR in nginx.
 		err = syscall.EISDIR
 	}

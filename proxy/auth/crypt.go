@@ -11,9 +11,9 @@ import (
 )
 
 // ErrUnsupportedScheme is returned for password hashes nginx would hand to
-// the C library's crypt(3) but sliceproxy cannot compute: traditional and
-// extended (BSDi) DES crypt.
-var ErrUnsupportedScheme = errors.New("password hash scheme not supported by sliceproxy (traditional DES crypt)")
+// the C library's crypt(3) but sliceproxy does not compute: BSDi extended
+// DES ("_" followed by count and salt), which glibc/libxcrypt accept.
+var ErrUnsupportedScheme = errors.New("password hash scheme not supported by sliceproxy (BSDi extended DES crypt)")
 
 // bcryptMaxPassword is where crypt(3)'s bcrypt stops reading the password;
 // Go's bcrypt rejects longer ones instead, so the password is cut first to
@@ -27,10 +27,11 @@ const bcryptHashLen = 60
 // htpasswd file, with ngx_crypt's rules: "{PLAIN}", "{SHA}", "{SSHA}" and
 // "$apr1$" are nginx's own, everything else goes to crypt(3), of which
 // MD5 ("$1$"), SHA-256 ("$5$"), SHA-512 ("$6$") and bcrypt ("$2a$", "$2b$",
-// "$2y$") are computed here. nginx compares crypt's output with the stored
-// text; so does Verify, in constant time. A stored value that no scheme
-// recognises never matches (crypt(3) returns a failure token for it), except
-// a DES-shaped one, which is ErrUnsupportedScheme.
+// "$2y$") and traditional DES (13 characters) are computed here. nginx
+// compares crypt's output with the stored text; so does Verify, in
+// constant time. A stored value that no scheme recognises never matches
+// (crypt(3) returns a failure token for it), except a BSDi extended DES
+// one, which is ErrUnsupportedScheme.
 //
 // The password ends at its first NUL byte, as the C string nginx passes.
 func Verify(password, stored []byte) (bool, error) {
@@ -65,7 +66,9 @@ func Verify(password, stored []byte) (bool, error) {
 			password = password[:bcryptMaxPassword]
 		}
 		return bcrypt.CompareHashAndPassword(stored, password) == nil, nil
-	case isDES(stored):
+	case isTraditionalDES(stored):
+		computed = desCrypt(password, stored)
+	case isExtendedDES(stored):
 		return false, ErrUnsupportedScheme
 	default:
 		return false, nil
@@ -77,12 +80,15 @@ func isBcrypt(s []byte) bool {
 	return len(s) > 4 && s[0] == '$' && s[1] == '2' && (s[2] == 'a' || s[2] == 'b' || s[2] == 'y') && s[3] == '$'
 }
 
-// isDES recognises crypt(3)'s DES forms: two salt characters and eleven
-// hash characters, or BSDi's "_" with four count and four salt characters.
-func isDES(s []byte) bool {
-	if len(s) == 13 && allCryptChars(s) {
-		return true
-	}
+// isTraditionalDES recognises crypt(3)'s DES form: two salt characters
+// and eleven hash characters.
+func isTraditionalDES(s []byte) bool {
+	return len(s) == 13 && allCryptChars(s)
+}
+
+// isExtendedDES recognises BSDi's extended DES: "_", four count and four
+// salt characters, eleven hash characters.
+func isExtendedDES(s []byte) bool {
 	return len(s) == 20 && s[0] == '_' && allCryptChars(s[1:])
 }
 

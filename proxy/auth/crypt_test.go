@@ -23,6 +23,7 @@ var cryptVectors = []struct {
 	{"sha512crypt rounds", "$6$rounds=1000$saltsalt$LAV5VE5Y7w1d73x1mFNspYWUpazfmwv2SoepNXNKJ/otop/Zok96Hr8Q13LEv0DRY/x8v0/crpIjl8NJSAqXV/"},
 	{"bcrypt 2y", "$2y$04$enZdE02xstMd6zYq8yEjVeRvPUxnQYKcbfNbYBR26ldXnMqHUj/oO"},
 	{"bcrypt 2b", "$2b$04$enZdE02xstMd6zYq8yEjVeRvPUxnQYKcbfNbYBR26ldXnMqHUj/oO"},
+	{"des", "abNANd1rDfiNc"},
 }
 
 func TestVerifyVectors(t *testing.T) {
@@ -59,7 +60,8 @@ func TestVerifyEdgeCases(t *testing.T) {
 		{"ssha with short decoded value", "secret", "{SSHA}AAAA", false, nil},
 		{"ssha with bad base64", "secret", "{SSHA}!!!!", false, nil},
 		{"bcrypt malformed", "secret", "$2y$04$short", false, nil},
-		{"des is reported", "secret", "abNANd1rDfiNc", false, ErrUnsupportedScheme},
+		{"des", "secret", "abNANd1rDfiNc", true, nil},
+		{"des wrong password", "Secret", "abNANd1rDfiNc", false, nil},
 		{"bsdi des is reported", "secret", "_J9..saltLXKE4peqNCg", false, ErrUnsupportedScheme},
 		{"sha256 rounds below minimum are clamped", "secret", "$5$rounds=10$abcdefgh$XIppta5rT8zJUu4vAOKQXrwq9uY4Ijlz6VjyOmkx5i4", false, nil},
 	}

@@ -1,5 +1,7 @@
 package auth
 
+import "bytes"
+
 // FindUser looks user up in an htpasswd file exactly as
 // ngx_http_auth_basic_handler scans it, byte by byte: a line matches when
 // it starts with the user name followed by ':'; the password field runs to
@@ -55,4 +57,27 @@ func FindUser(file, user []byte) (hash []byte, found bool) {
 		return file[start:], true
 	}
 	return nil, false
+}
+
+// UnsupportedUsers lists the users of an htpasswd file whose password field
+// Verify cannot check (ErrUnsupportedScheme), for lint. Lines are read as
+// FindUser reads them.
+func UnsupportedUsers(file []byte) []string {
+	var users []string
+	for line := range bytes.SplitSeq(file, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' || line[0] == '\r' {
+			continue
+		}
+		name, rest, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		if i := bytes.IndexAny(rest, ":\r"); i >= 0 {
+			rest = rest[:i]
+		}
+		if isExtendedDES(rest) {
+			users = append(users, string(name))
+		}
+	}
+	return users
 }
