@@ -5,6 +5,7 @@ import (
 
 	"sliceproxy/proxy/access"
 	"sliceproxy/proxy/accesslog"
+	"sliceproxy/proxy/auth"
 	"sliceproxy/proxy/rewrite"
 	"sliceproxy/proxy/static"
 	"sliceproxy/vars"
@@ -78,6 +79,15 @@ type locConf struct {
 	// access is the allow/deny list in force (nil: every client is
 	// allowed); a level with any rule replaces the inherited list.
 	access *access.Rules
+	// auth is the merged auth_basic setting, satisfyAny "satisfy any" and
+	// limitExcept the location's limit_except block (s1_access.go). Nested
+	// locations do not inherit limitExcept, as nginx does not merge it; an
+	// if block keeps it, since for the methods it restricts nginx never
+	// runs the location's if (see s1KnownDiffs) and checks access with the
+	// block's configuration.
+	auth        *auth.Basic
+	satisfyAny  bool
+	limitExcept *limitExcept
 
 	// resp is chunked_transfer_encoding and proxy_method (response_conf.go).
 	resp responseConf

@@ -37,8 +37,9 @@ var appliedElsewhere = map[string]bool{
 	"expires": true, "add_header": true, "etag": true,
 	"if_modified_since": true, "max_ranges": true, "log_not_found": true,
 	"disable_symlinks": true, "autoindex": true,
-	// access (loader.accessRules)
-	"allow": true, "deny": true,
+	// access (loader.accessRules, s1AccessLevel)
+	"allow": true, "deny": true, "satisfy": true, "auth_basic": true,
+	"auth_basic_user_file": true,
 	// accesslog
 	"error_page": true,
 	"access_log": true, "log_format": true, "open_log_file_cache": true, "error_log": true,

@@ -10,6 +10,7 @@ import (
 	"sliceproxy/nginxconf"
 	"sliceproxy/proxy/access"
 	"sliceproxy/proxy/accesslog"
+	"sliceproxy/proxy/auth"
 	"sliceproxy/proxy/rewrite"
 	"sliceproxy/proxy/route"
 	"sliceproxy/proxy/static"
@@ -81,6 +82,8 @@ type loader struct {
 	statics *static.Builder
 	// compiled caches constant templates ($proxy_host, "close").
 	compiled map[string]*vars.Template
+	// authFiles is the auth_basic user file cache of this Runtime.
+	authFiles *auth.FileCache
 }
 
 func (l *loader) errorf(pos nginxconf.Pos, code, format string, args ...any) {
@@ -381,6 +384,7 @@ func (l *loader) location(sc *serverConf, loc *route.Location[*locationConf]) {
 	}
 	loc.Payload = lc
 	conf := parentConf.child()
+	conf.limitExcept = nil // not inherited by nested locations (s1_limit_except.go)
 	l.applyLevel(conf, body, levelLocation, lc)
 	var diags []nginxconf.Diagnostic
 	conf.static, diags = l.statics.Merge(parentConf.static, static.Level{
@@ -421,6 +425,8 @@ func (l *loader) accessRules(conf *locConf, body []*nginxconf.Directive) {
 	if rules != nil {
 		conf.access = rules
 	}
+	// satisfy, auth_basic and limit_except (s1_limit_except.go).
+	l.s1AccessLevel(conf, body)
 }
 
 // errorPages applies the level's error_page directives: a level with any
