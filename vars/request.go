@@ -101,28 +101,36 @@ func (q *Request) Reset() {
 }
 
 // SetClient installs the parsed client request and derives the current URI
-// (percent-decoded and normalised as nginx does, with merged slashes) and
-// args from it. An error means nginx would answer 400.
+// and args from it. An error means nginx would answer 400.
+//
+// A request read by an http1.Reader carries $uri in c.URI already: the
+// Reader normalised it once, with the merge_slashes of its Options
+// (NoMergeSlashes), which is the one decision on that setting; SetClient
+// copies it. A request built without URI gets c.Path normalised here with
+// merge_slashes on (see NormalizeURIMerge).
 func (q *Request) SetClient(c *http1.Request) error {
-	return q.SetClientMergeSlashes(c, true)
+	if len(c.URI) == 0 {
+		return q.SetClientMergeSlashes(c, true)
+	}
+	q.setClientArgs(c)
+	// Copied, not aliased: $uri is later changed in place (rewrite,
+	// try_files), and c.URI may share memory with c.Target ($request_uri).
+	q.uriBuf = append(q.uriBuf[:0], c.URI...)
+	q.URI = q.uriBuf
+	return nil
 }
 
-// SetClientMergeSlashes is SetClient with merge_slashes chosen: with false,
-// "//" stays in $uri ("." and ".." segments are still resolved). nginx
-// normalises the URI as soon as the request line is read
-// (ngx_http_process_request_uri), before the Host header selects the
-// server, so the setting that counts is the one of the server the
+// SetClientMergeSlashes is SetClient for a request that did not come
+// through a Reader, with merge_slashes chosen: it always normalises c.Path
+// and ignores c.URI. With false, "//" stays in $uri ("." and ".." segments
+// are still resolved). nginx normalises the URI as soon as the request line
+// is read (ngx_http_process_request_uri), before the Host header selects
+// the server, so the setting that counts is the one of the server the
 // connection starts in: the default server of the listen address, or the
 // server chosen by TLS SNI. Pass that one, not the selected server's.
 func (q *Request) SetClientMergeSlashes(c *http1.Request, merge bool) error {
-	q.Client = c
-	// nginx sets r->args only for a non-empty query: "/p" and "/p?" both
-	// leave $args not found.
-	q.Args = nil
-	if len(c.Query) > 0 {
-		q.Args = c.Query
-	}
-	uri, err := normalizeInto(q.uriBuf[:0], c.Path, merge)
+	q.setClientArgs(c)
+	uri, err := appendURI(q.uriBuf[:0], c.Path, merge)
 	if err != nil {
 		q.URI = nil
 		return err
@@ -130,6 +138,17 @@ func (q *Request) SetClientMergeSlashes(c *http1.Request, merge bool) error {
 	q.uriBuf = uri
 	q.URI = uri
 	return nil
+}
+
+// setClientArgs installs c and its $args.
+func (q *Request) setClientArgs(c *http1.Request) {
+	q.Client = c
+	// nginx sets r->args only for a non-empty query: "/p" and "/p?" both
+	// leave $args not found.
+	q.Args = nil
+	if len(c.Query) > 0 {
+		q.Args = c.Query
+	}
 }
 
 // SetVar assigns a variable for this request, as "set" does. The value is

@@ -7,6 +7,9 @@ package http1
 // "%2E" acts like '/' or '.', while decoded '%', '#' and '?' stay literal characters.
 // A bad escape, "%00", or ".." above the root is nginx's 400 "client sent invalid
 // request". target must start with '/' or '?' (an absolute-form target without path).
+//
+// It is the one implementation of this normalisation: the Reader fills Request.URI
+// with it, and vars (NormalizeURIMerge, SetClient for requests built by hand) calls it.
 func NormalizePath(dst, target []byte, mergeSlashes bool) ([]byte, error) {
 	const (
 		usual = iota
