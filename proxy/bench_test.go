@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"sliceproxy/nginxconf"
 	"sliceproxy/proxy/http1"
@@ -166,7 +167,7 @@ server { listen 127.0.0.1:0; location / {
 	if err := rd.ReadRequest(&c.req); err != nil {
 		b.Fatal(err)
 	}
-	st := &c.st
+	st := c.state()
 	st.begin(c, rt)
 	st.srv = rt.servers[0]
 	m := st.srv.locations.Find([]byte("/path/to/page"), st.vr)
@@ -228,6 +229,7 @@ server { listen 127.0.0.1:0; location / { proxy_pass http://be; proxy_http_versi
 				b.Fatal(err)
 			}
 		}
+		time.Sleep(5 * parkGrace) // idle connections are parked after parkGrace (s2_park.go)
 		after := measure()
 		b.ReportMetric(float64(after-before)/n, "bytes/idle-conn")
 		for _, c := range conns {

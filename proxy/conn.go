@@ -56,7 +56,10 @@ type clientConn struct {
 	idle atomic.Int32
 
 	requests int
-	st       reqState
+	// st is the request state, lent by the server while the connection is
+	// not parked (see state in s2_statepool.go): about 2 KB an idle
+	// keep-alive connection need not hold.
+	st *reqState
 	// headerTimeout and keepaliveTimeout are the waits for the next request
 	// (from the server that answered the last one); parked is the state of
 	// a keep-alive wait handed to the idle poller (s2_park.go).
@@ -184,7 +187,9 @@ func (c *clientConn) endConn() {
 		c.lingeringClose()
 	}
 	_ = c.nc.Close()
-	c.st.releaseBuffers()
+	if c.st != nil {
+		c.st.releaseBuffers()
+	}
 	c.srv.untrack(c)
 }
 
@@ -298,7 +303,7 @@ func (c *clientConn) requestError(rt *Runtime, err error) {
 	}
 	rt.errorLog.Log(LevelInfo, c.serial, err.Error()+", client: "+c.remote.Addr().String())
 	c.noteFailedRequest(err)
-	st := &c.st
+	st := c.state()
 	st.begin(c, rt)
 	st.keepAlive = false
 	st.body.done = true // never read a body after a broken head

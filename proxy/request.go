@@ -133,6 +133,9 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	st.validLocation = true
 	st.quotedURI = bytes.IndexByte(c.req.Path, '%') >= 0
 	st.attempts = st.attempts[:0]
+	// A request without Host must not see the previous request's (this
+	// connection's, or another's whose state was lent, s2_statepool.go).
+	st.hostBuf = st.hostBuf[:0]
 
 	f := &st.vr.Facts
 	f.Client = &c.req

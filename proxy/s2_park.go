@@ -1,6 +1,13 @@
 package proxy
 
-import "time"
+import (
+	"syscall"
+	"time"
+)
+
+// parkGrace is how long a keep-alive connection waits for its next request
+// in its goroutine before it is parked.
+const parkGrace = 10 * time.Millisecond
 
 // Parking idle keep-alive connections.
 //
@@ -14,6 +21,10 @@ import "time"
 // request loop when the socket becomes readable (or closes), when
 // keepalive_timeout passes (one timer per server), or when the server closes
 // it (reload, QUIT, TERM).
+//
+// A connection is parked only after parkGrace without a request: under load
+// the next request comes sooner, and the connection is served on without
+// the parking's epoll_ctl and fresh goroutine.
 //
 // Not parked, and served as before by a goroutine blocked in Read:
 //   - TLS connections: crypto/tls may hold decrypted records the socket no
@@ -48,12 +59,17 @@ type parkState struct {
 	gen  uint32
 	// heapIdx is the connection's position in the poller's deadline heap.
 	heapIdx int
+	// raw and readyFn wait for the socket to become readable during
+	// parkGrace (made once per connection: waiting allocates nothing).
+	raw       syscall.RawConn
+	readyFn   func(fd uintptr) bool
+	readyPoll bool
 }
 
 // canPark reports whether the connection may wait for its next request
 // parked (see the list above).
 func (c *clientConn) canPark() bool {
-	return c.requests > 0 && !c.tls && !c.pipe && !c.plainOnSSL && !c.h2.Load() &&
+	return c.srv.idle.supported() && c.requests > 0 && !c.tls && !c.pipe && !c.plainOnSSL && !c.h2.Load() &&
 		c.rd.Buffered() == 0
 }
 
@@ -66,7 +82,17 @@ func (c *clientConn) park(wait time.Duration) bool {
 	if !c.canPark() || !c.idle.CompareAndSwap(connBusy, connIdleKeepAlive) {
 		return false
 	}
-	c.parked.deadline = time.Now().Add(wait)
+	deadline := time.Now().Add(wait) // keepalive_timeout runs from now
+	// Between requests the request state is the server's; the next
+	// request takes one (most often this one, from the P's pool cache).
+	c.giveBackState()
+	// Idle already while it waits parkGrace: a reload or QUIT closes it
+	// then too.
+	if c.srv.idle.readableWithin(c, min(parkGrace, wait)) {
+		c.idle.CompareAndSwap(connIdleKeepAlive, connBusy) // fails if closed meanwhile
+		return false
+	}
+	c.parked.deadline = deadline
 	// The parked connection holds a count of the server's WaitGroup until
 	// the goroutine that continues it ends; the caller's count is still
 	// held, so the counter is not zero here.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -42,6 +43,52 @@ func (ip *idleParker) park(c *clientConn) bool {
 	}
 	return p.park(c)
 }
+
+// readableWithin waits at most d for c's socket to become readable (data,
+// end of stream, an error, or closed by the server); false when d passed.
+func (ip *idleParker) readableWithin(c *clientConn, d time.Duration) bool {
+	ps := &c.parked
+	if ps.raw == nil {
+		sc, ok := c.nc.(syscall.Conn)
+		if !ok {
+			return true
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			return true
+		}
+		ps.raw = raw
+		// The first call looks (MSG_PEEK, so the reader reads the bytes
+		// later): Go's poller would not report data that arrived before
+		// the wait began. A later call comes after the poller saw the
+		// socket readable.
+		ps.readyFn = func(fd uintptr) bool {
+			if !ps.readyPoll {
+				return true
+			}
+			ps.readyPoll = false
+			return peekSocket(int(fd))
+		}
+	}
+	if err := c.nc.SetReadDeadline(time.Now().Add(d)); err != nil {
+		return true
+	}
+	ps.readyPoll = true
+	err := ps.raw.Read(ps.readyFn)
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// peekSocket reports whether a read on fd would not block. It calls
+// recvfrom itself: unix.Recvfrom allocates the sender's address.
+func peekSocket(fd int) bool {
+	var b [1]byte
+	_, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1,
+		unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
+	return errno != unix.EAGAIN && errno != unix.EINTR
+}
+
+// supported: connections may park on this platform.
+func (*idleParker) supported() bool { return true }
 
 // unpark wakes c if it is parked.
 func (ip *idleParker) unpark(c *clientConn) {
@@ -84,6 +131,9 @@ type idlePoller struct {
 	deadlines parkHeap
 	timer     *time.Timer
 	closed    bool
+	// parks counts successful parks (tests tell a parked wait from one
+	// served in its goroutine).
+	parks uint64
 }
 
 // One-shot: an event disables the registration until the next park
@@ -142,6 +192,7 @@ func (p *idlePoller) park(c *clientConn) bool {
 	if c.parked.heapIdx == 0 {
 		p.timer.Reset(time.Until(c.parked.deadline))
 	}
+	p.parks++
 	return true
 }
 

@@ -41,10 +41,12 @@ type Server struct {
 	// writers are the clients' buffered writers, held only while a
 	// response is written.
 	writers sync.Pool
-	// idle holds the parked idle keep-alive connections (s2_park.go).
-	idle    idleParker
-	wg      sync.WaitGroup
-	closing atomic.Bool
+	// idle holds the parked idle keep-alive connections (s2_park.go);
+	// reqStates the request states they gave back (s2_statepool.go).
+	idle      idleParker
+	reqStates sync.Pool
+	wg        sync.WaitGroup
+	closing   atomic.Bool
 	// done is closed when Close or Shutdown starts.
 	done     chan struct{}
 	doneOnce sync.Once
