@@ -83,7 +83,11 @@ func markdown(rows []Row, rs []Ratio) string {
 	fmt.Fprintf(&b, "\n| ratio sliceproxy / nginx | method | conns | req/s | p99 | RSS |\n|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		cmp := comparisons[r.Case]
-		fmt.Fprintf(&b, "| %s: %s / %s | %s | %d | %.2f | %.2f | %.2f |\n", r.Case, cmp[0], cmp[1], r.Method, r.Conns, r.RPS, r.P99, r.RSS)
+		rps, p99 := fmt.Sprintf("%.2f", r.RPS), fmt.Sprintf("%.2f", r.P99)
+		if r.Case == "idle-10k" {
+			rps, p99 = "–", "–" // only memory is measured there
+		}
+		fmt.Fprintf(&b, "| %s: %s / %s | %s | %d | %s | %s | %.2f |\n", r.Case, cmp[0], cmp[1], r.Method, r.Conns, rps, p99, r.RSS)
 	}
 	return b.String()
 }
