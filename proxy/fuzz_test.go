@@ -20,46 +20,56 @@ import (
 type scriptedUpstream struct {
 	ln    net.Listener
 	reply atomic.Pointer[[]byte]
-	wg    sync.WaitGroup
 }
 
 func startScriptedUpstream(tb testing.TB) *scriptedUpstream {
+	u := &scriptedUpstream{}
+	u.ln = serveLoopback(tb, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(bytes.TrimSpace(line)) == 0 {
+				break
+			}
+		}
+		if p := u.reply.Load(); p != nil {
+			_, _ = c.Write(*p)
+		}
+	})
+	return u
+}
+
+// serveLoopback accepts connections on a new 127.0.0.1 listener and runs
+// handle for each (with a 5 s deadline, closing the connection after); the
+// listener closes and every handler is waited for when the test ends.
+func serveLoopback(tb testing.TB, handle func(net.Conn)) net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	u := &scriptedUpstream{ln: ln}
-	u.wg.Add(1)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		defer u.wg.Done()
+		defer wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			u.wg.Add(1)
+			wg.Add(1)
 			go func() {
-				defer u.wg.Done()
+				defer wg.Done()
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(bytes.TrimSpace(line)) == 0 {
-						break
-					}
-				}
-				if p := u.reply.Load(); p != nil {
-					_, _ = c.Write(*p)
-				}
+				handle(c)
 			}()
 		}
 	}()
-	tb.Cleanup(func() { ln.Close(); u.wg.Wait() })
-	return u
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln
 }
 
 // FuzzUpstreamResponse feeds arbitrary upstream responses through the
@@ -139,51 +149,31 @@ type strictUpstream struct {
 	violations atomic.Int32
 	mu         sync.Mutex
 	last       string
-	wg         sync.WaitGroup
 }
 
 func startStrictUpstream(tb testing.TB) *strictUpstream {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u := &strictUpstream{ln: ln}
-	u.wg.Add(1)
-	go func() {
-		defer u.wg.Done()
+	u := &strictUpstream{}
+	u.ln = serveLoopback(tb, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := br.Peek(1); err != nil {
 				return
 			}
-			u.wg.Add(1)
-			go func() {
-				defer u.wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				br := bufio.NewReader(c)
-				for {
-					if _, err := br.Peek(1); err != nil {
-						return
-					}
-					if err := checkFraming(br); err != nil {
-						if ne, ok := err.(net.Error); ok && ne.Timeout() {
-							return
-						}
-						u.mu.Lock()
-						u.last = err.Error()
-						u.mu.Unlock()
-						u.violations.Add(1)
-						return
-					}
-					if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")); err != nil {
-						return
-					}
+			if err := checkFraming(br); err != nil {
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					return
 				}
-			}()
+				u.mu.Lock()
+				u.last = err.Error()
+				u.mu.Unlock()
+				u.violations.Add(1)
+				return
+			}
+			if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")); err != nil {
+				return
+			}
 		}
-	}()
-	tb.Cleanup(func() { ln.Close(); u.wg.Wait() })
+	})
 	return u
 }
 

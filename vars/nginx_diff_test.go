@@ -308,27 +308,7 @@ func compareFields(t *testing.T, got, want string) {
 // recorded in testdata/vars/nginx_diff.golden (see -update-golden), so the
 // comparison runs where nginx is not installed.
 func TestDifferentialGolden(t *testing.T) {
-	data, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatalf("read golden: %v", err)
-	}
-	want := map[string]string{}
-	var version string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		name, quoted, ok := strings.Cut(line, "\t")
-		if !ok {
-			t.Fatalf("bad golden line %q", line)
-		}
-		body, err := strconv.Unquote(quoted)
-		if err != nil {
-			t.Fatalf("bad golden line %q: %v", line, err)
-		}
-		if name == "#version" {
-			version = body
-			continue
-		}
-		want[name] = body
-	}
+	want, version := readGolden(t, goldenPath)
 	env := diffEnv{
 		local: netip.MustParseAddrPort("127.0.0.1:18080"), remote: netip.MustParseAddrPort("127.0.0.1:40404"),
 		dir: t.TempDir(), hostname: "golden-host", version: version,

@@ -75,23 +75,23 @@ func WaitPort(addr string, timeout time.Duration) error {
 type process struct {
 	cmd    *exec.Cmd
 	done   chan struct{}
-	output *lockedBuffer
+	output *LockedBuffer
 }
 
-// lockedBuffer collects a child's output; exec's copying goroutines write
+// LockedBuffer collects a child's output; exec's copying goroutines write
 // while a test may read.
-type lockedBuffer struct {
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
@@ -101,7 +101,7 @@ func startProcess(t testing.TB, dir string, name string, args ...string) *proces
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	// Its own process group, so Stop can reach every child it forks.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -9,16 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"sliceproxy/internal/testenv"
 )
-
-// notServingYet is what cmd/sliceproxy prints while its serving path is a stub.
-const notServingYet = "serving is not implemented yet"
 
 // spProc is one running sliceproxy process.
 type spProc struct {
@@ -30,27 +25,9 @@ type spProc struct {
 	Mode string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testenv.LockedBuffer
 	done chan struct{}
 	err  error // cmd.Wait's result, valid after done
-}
-
-// syncBuffer collects a child's output while the test may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // rendered is a configuration written below its own prefix directory.
@@ -123,27 +100,14 @@ func trySliceproxy(t testing.TB, r rendered) (*spProc, error) {
 // extra arguments follow -p and -c (e.g. -g).
 func launchSliceproxy(t testing.TB, r rendered, extra ...string) *spProc {
 	t.Helper()
-	bin := needBinary(t)
-	if !cliServes(t, bin) {
-		t.Skipf("cmd/sliceproxy cannot serve yet (it says %q)", notServingYet)
-	}
-	return launch(t, r, bin, extra...)
-}
-
-// cliServes tells whether the CLI has a serving path: the stub answers any
-// configuration, even a missing one, with notServingYet.
-func cliServes(t testing.TB, bin string) bool {
-	t.Helper()
-	dir := t.TempDir()
-	out, _ := exec.Command(bin, "-p", dir+"/", "-c", filepath.Join(dir, "missing.conf")).CombinedOutput()
-	return !strings.Contains(string(out), notServingYet)
+	return launch(t, r, needBinary(t), extra...)
 }
 
 func launch(t testing.TB, r rendered, bin string, extra ...string) *spProc {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-p", r.Dir + "/", "-c", r.Conf}, extra...)...)
 	cmd.Dir = r.Dir
-	out := &syncBuffer{}
+	out := &testenv.LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
