@@ -158,6 +158,7 @@ server {
 		{name: "sliceproxy", addr: sp.Addr, dir: sp.Dir, backend: spBackend},
 	}
 	for _, side := range sides {
+		logged := 0
 		for _, req := range requests {
 			rc, err := dialRaw(side.addr)
 			if err != nil {
@@ -170,6 +171,16 @@ server {
 				}
 			}
 			rc.Close()
+			// Requests on different connections are logged by different
+			// goroutines, and a client may see a response before its log
+			// line is written: wait for it, so that the order compared
+			// below is the order the requests were sent in (nginx's single
+			// worker gives that order by construction).
+			if !strings.Contains(req, "/nolog/") {
+				logged += strings.Count(req, " HTTP/1.")
+			}
+			path := filepath.Join(side.dir, "logs", "fields.log")
+			eventually(3*time.Second, func() bool { return strings.Count(readFileString(path), "\n") >= logged })
 		}
 	}
 	for _, file := range []string{"fields.log", "json.log", "plain.log"} {
