@@ -218,12 +218,12 @@ func (st *reqState) writeDeadline() time.Time {
 	if st.conf != nil {
 		d = st.conf.sendTimeout
 	}
-	return time.Now().Add(d)
+	return st.clock.Add(d)
 }
 
 // sendRequest writes the request head and body to the upstream.
 func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptResult {
-	_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
+	_ = conn.SetWriteDeadline(st.clock.Add(st.conf.upstreamSendTO)) // connect read the clock
 	st.sentUpstream = 0
 	// conn's Write and Writev are raw system calls where the platform
 	// allows (upstream.Conn): head and a buffered body leave in one sendmsg.

@@ -209,14 +209,19 @@ func (c *clientConn) requestLoop(resumed bool) bool {
 			_ = c.nc.SetReadDeadline(c.parked.deadline)
 		} else {
 			wait := c.headerTimeout
+			var deadline time.Time
 			if c.requests > 0 {
 				wait = c.keepaliveTimeout
 				c.rd.Release() // no buffer memory held by idle keep-alive clients
-				if c.park(wait) {
+				var parked bool
+				if parked, deadline = c.park(wait); parked {
 					return true
 				}
 			}
-			_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+			if deadline.IsZero() {
+				deadline = time.Now().Add(wait)
+			}
+			_ = c.nc.SetReadDeadline(deadline)
 			waiting = c.idleState()
 			if !c.idle.CompareAndSwap(connBusy, waiting) {
 				return false

@@ -106,7 +106,7 @@ func (st *reqState) runAttempts(g *upstream.Group, body upstreamBody) {
 		att := &st.attempts[len(st.attempts)-1]
 		att.KeepaliveReused = reused
 		att.Slice = key
-		att.ResponseTime = time.Since(st.attemptStart)
+		att.ResponseTime = st.clock.Sub(st.attemptStart) // ticked when the head (or a failure) came
 
 		if res.kind == failNone {
 			// A response head arrived. Decide on a status-based retry.
@@ -236,7 +236,12 @@ func isIdempotent(method []byte) bool {
 // connect gets a pooled connection (unless fresh) or dials one, and records
 // the attempt.
 func (st *reqState) connect(g *upstream.Group, peer *upstream.Peer, key string, fresh bool) (*upstream.Conn, bool, attemptResult) {
-	start := time.Now()
+	// The first attempt of a request without a body starts when the
+	// request did; a retry or a request whose body was read, now.
+	start := st.clock
+	if len(st.attempts) > 0 || st.req.HasBody() {
+		start = st.tick()
+	}
 	st.attemptStart = start
 	st.addAttempt(peer.Name, -1, false, key)
 	if !fresh && g.Pool != nil {
@@ -248,6 +253,7 @@ func (st *reqState) connect(g *upstream.Group, peer *upstream.Peer, key string, 
 	ctx := context.Background()
 	c, err := g.Pool.Dial(ctx, peer, st.conf.connectTimeout)
 	if err != nil {
+		st.tick()
 		res := attemptResult{kind: failError, err: err}
 		if isTimeout(err) {
 			res.kind = failTimeout
@@ -257,7 +263,7 @@ func (st *reqState) connect(g *upstream.Group, peer *upstream.Peer, key string, 
 		}
 		return nil, false, res
 	}
-	st.attempts[len(st.attempts)-1].ConnectTime = time.Since(start)
+	st.attempts[len(st.attempts)-1].ConnectTime = st.tick().Sub(start)
 	return c, false, attemptResult{}
 }
 
@@ -280,6 +286,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	res := st.sendRequest(conn, body)
 	att.BytesSent = st.sentUpstream
 	if res.kind != failNone {
+		st.tick()
 		return res
 	}
 	if st.urd == nil || st.urdHeadSize != st.conf.responseHeadSize {
@@ -288,9 +295,13 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	} else {
 		st.urd.Reset(conn)
 	}
-	st.readDeadlineSet = time.Now()
+	if st.req.HasBody() {
+		st.tick() // sending a body may have waited
+	}
+	st.readDeadlineSet = st.clock
 	_ = conn.SetReadDeadline(st.readDeadlineSet.Add(st.conf.readTimeout))
 	err := st.urd.ReadResponse(&st.resp, st.upstreamIsHead())
+	st.tick()
 	att.BytesReceived = st.urd.BytesRead()
 	if err != nil {
 		res := attemptResult{err: err, requestSent: true, responseStarted: st.urd.BytesRead() > 0}
@@ -313,7 +324,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 		}
 		return res
 	}
-	att.HeaderTime = time.Since(st.attemptStart)
+	att.HeaderTime = st.clock.Sub(st.attemptStart)
 	att.ResponseHeader = &st.resp.Header
 	return attemptResult{}
 }

@@ -253,7 +253,7 @@ func (st *reqState) sendFile(res *static.Result) {
 			hdr.Del("Accept-Ranges")
 		}
 	}
-	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
+	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0], st.tick())
 	h := http1.AppendStatusLine(st.head[:0], status)
 	h = append(h, "Server: "...)
 	h = append(h, st.serverTag()...)

@@ -54,6 +54,9 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	// The head read set the read deadline a moment ago; it is renewed
 	// (proxy_read_timeout between two reads) at most once a second.
 	lastDeadline := st.readDeadlineSet
+	// waited: a read may have waited for the network, so the clock is read
+	// again for $upstream_response_time.
+	waited := false
 	// What has been written goes out before a read that may wait for the
 	// network (proxy_buffering off semantics; on is no worse, nginx sends
 	// what it has too). A length or until-close body read waits only when
@@ -71,6 +74,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 					werr = err
 				}
 			}
+			waited = true
 			if now := time.Now(); now.Sub(lastDeadline) > time.Second {
 				lastDeadline = now
 				_ = conn.SetReadDeadline(now.Add(conf.readTimeout))
@@ -100,7 +104,10 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	complete := br.Done() && st.urd.Buffered() == 0
 	att.BytesReceived = st.urd.BytesRead()
 	att.ResponseLength = br.PayloadRead()
-	att.ResponseTime = time.Since(st.attemptStart)
+	if waited {
+		st.tick()
+	}
+	att.ResponseTime = st.clock.Sub(st.attemptStart)
 
 	// The connection goes back before the last bytes reach the client.
 	outcome := upstream.Outcome{
@@ -186,7 +193,7 @@ func (st *reqState) buildRelayHead() bool {
 	conf := st.conf
 	hdr := &st.sentHdr
 	hdr.Reset()
-	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
+	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0], st.clock) // ticked when the upstream head arrived
 	st.redirBuf = st.redirBuf[:0]
 	// nginx adds its own Server and Date unless the upstream's pass
 	// (proxy_pass_header) and are present.

@@ -88,7 +88,7 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	withLength := !noBody || status == 304
 	hdr := &st.sentHdr
 	hdr.Reset()
-	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0])
+	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0], st.tick())
 	dateEnd := len(st.dateBuf)
 	if withLength {
 		st.dateBuf = appendInt(st.dateBuf, int64(len(body)))

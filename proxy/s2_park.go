@@ -77,20 +77,23 @@ func (c *clientConn) canPark() bool {
 // the server's idle poller. It reports whether it did: the calling goroutine
 // must then return without touching the connection, which another goroutine
 // may already be continuing. On false the connection is busy again (or
-// closed by the server, which the caller's next state change notices).
-func (c *clientConn) park(wait time.Duration) bool {
+// closed by the server, which the caller's next state change notices), and
+// deadline is the end of its keep-alive wait when park computed it (zero
+// otherwise).
+func (c *clientConn) park(wait time.Duration) (parked bool, deadline time.Time) {
 	if !c.canPark() || !c.idle.CompareAndSwap(connBusy, connIdleKeepAlive) {
-		return false
+		return false, time.Time{}
 	}
-	deadline := time.Now().Add(wait) // keepalive_timeout runs from now
+	now := time.Now()
+	deadline = now.Add(wait) // keepalive_timeout runs from now
 	// Between requests the request state is the server's; the next
 	// request takes one (most often this one, from the P's pool cache).
 	c.giveBackState()
 	// Idle already while it waits parkGrace: a reload or QUIT closes it
 	// then too.
-	if c.srv.idle.readableWithin(c, min(parkGrace, wait)) {
+	if c.srv.idle.readableWithin(c, now.Add(min(parkGrace, wait))) {
 		c.idle.CompareAndSwap(connIdleKeepAlive, connBusy) // fails if closed meanwhile
-		return false
+		return false, deadline
 	}
 	c.parked.deadline = deadline
 	// The parked connection holds a count of the server's WaitGroup until
@@ -98,11 +101,11 @@ func (c *clientConn) park(wait time.Duration) bool {
 	// held, so the counter is not zero here.
 	c.srv.wg.Add(1)
 	if c.srv.idle.park(c) {
-		return true
+		return true, deadline
 	}
 	c.srv.wg.Done()
 	c.idle.CompareAndSwap(connIdleKeepAlive, connBusy)
-	return false
+	return false, deadline
 }
 
 // unpark wakes the connection if it is parked: called by the server after

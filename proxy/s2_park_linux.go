@@ -9,9 +9,10 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"sliceproxy/internal/rawsys"
 )
 
 // idleParker is the server's idle poller, made at the first park and
@@ -44,9 +45,9 @@ func (ip *idleParker) park(c *clientConn) bool {
 	return p.park(c)
 }
 
-// readableWithin waits at most d for c's socket to become readable (data,
+// readableWithin waits until end for c's socket to become readable (data,
 // end of stream, an error, or closed by the server); false when d passed.
-func (ip *idleParker) readableWithin(c *clientConn, d time.Duration) bool {
+func (ip *idleParker) readableWithin(c *clientConn, end time.Time) bool {
 	ps := &c.parked
 	if ps.raw == nil {
 		sc, ok := c.nc.(syscall.Conn)
@@ -67,10 +68,10 @@ func (ip *idleParker) readableWithin(c *clientConn, d time.Duration) bool {
 				return true
 			}
 			ps.readyPoll = false
-			return peekSocket(int(fd))
+			return peekSocket(fd)
 		}
 	}
-	if err := c.nc.SetReadDeadline(time.Now().Add(d)); err != nil {
+	if err := c.nc.SetReadDeadline(end); err != nil {
 		return true
 	}
 	ps.readyPoll = true
@@ -78,13 +79,10 @@ func (ip *idleParker) readableWithin(c *clientConn, d time.Duration) bool {
 	return !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// peekSocket reports whether a read on fd would not block. It calls
-// recvfrom itself: unix.Recvfrom allocates the sender's address.
-func peekSocket(fd int) bool {
-	var b [1]byte
-	_, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1,
-		unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
-	return errno != unix.EAGAIN && errno != unix.EINTR
+// peekSocket reports whether a read on fd would not block.
+func peekSocket(fd uintptr) bool {
+	_, errno := rawsys.Peek(fd)
+	return errno != unix.EAGAIN
 }
 
 // supported: connections may park on this platform.
@@ -256,10 +254,7 @@ func (p *idlePoller) loop() {
 	var werr error
 	// One closure for the goroutine's life: waiting allocates nothing.
 	wait := func(fd uintptr) bool {
-		n, werr = unix.EpollWait(int(fd), events, 0)
-		if werr == unix.EINTR {
-			n, werr = 0, nil
-		}
+		n, werr = rawsys.EpollWaitNow(fd, events)
 		return n > 0 || werr != nil
 	}
 	for {

@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"sliceproxy/internal/rawsys"
 )
 
 // epollWatcher watches a pool's idle connections with one epoll instance.
@@ -50,10 +52,7 @@ func (w *epollWatcher) loop(p *Pool) {
 	var werr error
 	// One closure for the goroutine's life: waiting allocates nothing.
 	wait := func(fd uintptr) bool {
-		n, werr = unix.EpollWait(int(fd), events, 0)
-		if werr == unix.EINTR {
-			n, werr = 0, nil
-		}
+		n, werr = rawsys.EpollWaitNow(fd, events)
 		return n > 0 || werr != nil
 	}
 	for {
@@ -136,12 +135,11 @@ func (w *epollWatcher) stop() {
 
 // peekConn looks at a parked connection's socket without consuming.
 func peekConn(fd int) peekResult {
-	var b [1]byte
-	n, _, err := unix.Recvfrom(fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	n, err := rawsys.Peek(uintptr(fd))
 	switch {
-	case err == unix.EAGAIN || err == unix.EINTR:
+	case err == unix.EAGAIN:
 		return peekNothing
-	case err != nil || n == 0:
+	case err != 0 || n == 0:
 		return peekClosed
 	default:
 		return peekData

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"sliceproxy/internal/rawsys"
 )
 
 // RawSocket does a TCP connection's reads and writes as direct recvfrom and
@@ -108,14 +110,7 @@ func (s *RawSocket) recv(fd uintptr) bool {
 
 // recvNonblock is one recvfrom on a non-blocking socket as a raw system
 // call (retried on EINTR); p must not be empty.
-func recvNonblock(fd uintptr, p []byte) (int, syscall.Errno) {
-	for {
-		n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
-		if e != syscall.EINTR {
-			return int(n), e
-		}
-	}
-}
+func recvNonblock(fd uintptr, p []byte) (int, syscall.Errno) { return rawsys.Recv(fd, p, 0) }
 
 // Write writes all of p like net.Conn.Write.
 func (s *RawSocket) Write(p []byte) (int, error) {
