@@ -173,6 +173,7 @@ func (c *clientConn) serve() {
 		}
 	}
 	opts := def.readerOptions()
+	opts.HostRules = sock.readerHostRules() // header lines after Host: its server's rules
 	opts.Buffers = c.srv.bufs
 	c.rd = http1.NewReader(c.nc, opts)
 	c.headerTimeout = def.headerTimeout
@@ -368,15 +369,17 @@ func (s *Server) logRuntime(level Level, conn uint64, msg string) {
 }
 
 // readerOptions are the request reader's limits from the server's
-// large_client_header_buffers.
+// large_client_header_buffers, and its header rules until the host selects a
+// server (Options.HostRules, x3_hostopts.go).
 func (s *serverConf) readerOptions() http1.Options {
 	o := http1.DefaultOptions()
 	if s.headerBufs.n > 0 {
 		o.LargeHeaderBuffers = s.headerBufs.n
 		o.LargeHeaderBufferSize = s.headerBufs.size
 	}
-	o.UnderscoresInHeaders = s.headerBufs.underscores
-	o.KeepInvalidHeaders = s.headerBufs.keepInvalid
+	r := s.headerRules()
+	o.UnderscoresInHeaders = r.UnderscoresInHeaders
+	o.KeepInvalidHeaders = r.KeepInvalidHeaders
 	o.NoMergeSlashes = s.headerBufs.keepSlashes
 	return o
 }

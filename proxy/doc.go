@@ -77,8 +77,11 @@
 //     upstream connections too).
 //   - limit_except accepts only allow, deny, auth_basic and
 //     auth_basic_user_file inside (anything else is a load error, never
-//     silently dropped). An error_page for 401 does not carry the
-//     WWW-Authenticate challenge over to the page (nginx keeps it).
+//     silently dropped).
+//   - Of the response fields set before an error_page, only
+//     WWW-Authenticate goes out with the page (nginx keeps all of
+//     r->headers_out: also a directory redirect's Location, a 416's
+//     Content-Range and ETag).
 //   - auth_basic user files: BSDi extended DES hashes ("_J9..") are not
 //     computed (500 and a log line; lint warns at load). A file is re-read
 //     only when its size or mtime changed (nginx reads it per request).

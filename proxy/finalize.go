@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bytes"
+
 	"sliceproxy/proxy/http1"
 	"sliceproxy/proxy/rewrite"
 )
@@ -46,6 +48,7 @@ func (st *reqState) finalizeWith(status int, extra *http1.Header) {
 	}
 	if ep := st.errorPageFor(status); ep != nil && !st.errorPaged {
 		st.errorPaged = true
+		st.keepChallenge(extra)
 		if st.runErrorPage(ep, status) {
 			return
 		}
@@ -58,6 +61,50 @@ func (st *reqState) finalizeWith(status int, extra *http1.Header) {
 	}
 	st.sendOwnWith(status, extra)
 }
+
+// keepChallenge keeps the WWW-Authenticate of a refusal for the error page
+// about to answer it. auth_basic (ngx_http_auth_basic_set_realm) and
+// proxy_intercept_errors put the challenge in r->headers_out.headers, which
+// neither ngx_http_internal_redirect nor ngx_http_named_location clears:
+// whatever the page then sends (a file, a proxied page, "return", another
+// error, or ngx_http_send_error_page's redirect to a URL) carries it, under
+// any "=CODE". add_header is no such field: the headers filter adds it when
+// the page's header goes out, from the page's own level. nginx keeps every
+// other field in r->headers_out too (a directory redirect's Location, a
+// 416's Content-Range); only the challenge is kept here (doc.go).
+func (st *reqState) keepChallenge(extra *http1.Header) {
+	if extra == nil {
+		return
+	}
+	for _, f := range extra.Fields {
+		if http1.EqualFoldString(f.Name, "WWW-Authenticate") {
+			// A copy: an upstream's value lives in a buffer the page's own
+			// proxy_pass reads into.
+			st.keptHdr.Add(hWWWAuthenticate, bytes.Clone(f.Value))
+		}
+	}
+}
+
+// addKept adds to a response head the fields kept from before the
+// error_page (keepChallenge).
+func (st *reqState) addKept(hdr *http1.Header) {
+	hdr.Fields = append(hdr.Fields, st.keptHdr.Fields...)
+}
+
+// finalizeIntercepted finalizes with the upstream's error under
+// proxy_intercept_errors. ngx_http_upstream_intercept_errors moves the
+// upstream's WWW-Authenticate of a 401 into r->headers_out for the error
+// page (nginx 1.22 the first one only: u->headers_in.www_authenticate).
+func (st *reqState) finalizeIntercepted(status int, upstream *http1.Header) {
+	var extra http1.Header
+	if v, ok := upstream.Get("WWW-Authenticate"); ok && status == 401 {
+		extra.Add(hWWWAuthenticate, v)
+	}
+	st.finalizeWith(status, &extra)
+}
+
+// hWWWAuthenticate names the challenge of a 401.
+var hWWWAuthenticate = []byte("WWW-Authenticate")
 
 // errorPageFor returns the error_page of the current level for status.
 func (st *reqState) errorPageFor(status int) *rewrite.ErrorPage {
@@ -125,6 +172,10 @@ func (st *reqState) effectiveStatus(status int) int {
 // absolute as nginx's header filter makes it (absolute_redirect on):
 // scheme, the request's host, and the port unless it is the default.
 func (st *reqState) redirect(status int, location []byte) {
+	// The redirect is the status now, whatever an error_page's "=CODE" or
+	// the error it shows asked for: nginx finalizes with the 3xx
+	// (ngx_http_special_response_handler sets r->err_status to it).
+	st.forceStatus = 0
 	if len(location) > 0 && location[0] == '/' {
 		location = st.absoluteLocation(location)
 	}

@@ -171,6 +171,7 @@ func (st *reqState) content() bool {
 	}
 	res := &st.sres
 	res.Reset()
+	res.Overridden = st.effectiveStatus(200) != 200
 	st.conf.static.Resolve(st.vr, res)
 	defer res.Close()
 	switch res.Kind {
@@ -239,6 +240,11 @@ func (st *reqState) sendFile(res *static.Result) {
 		st.keepAlive = false
 	}
 	status := st.effectiveStatus(res.Status)
+	if st.forceStatus == 200 {
+		// "=200" makes the page a 200 before nginx's not_modified and
+		// range filters run, so their 304 or 206 stands.
+		status = res.Status
+	}
 	st.status = status
 	st.headerSent = true
 	hdr := &res.Header
@@ -253,6 +259,7 @@ func (st *reqState) sendFile(res *static.Result) {
 			hdr.Del("Accept-Ranges")
 		}
 	}
+	st.addKept(hdr)
 	st.dateBuf = st.c.srv.date.appendDate(st.dateBuf[:0], st.tick())
 	h := http1.AppendStatusLine(st.head[:0], status)
 	h = append(h, "Server: "...)

@@ -23,7 +23,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 		// proxy_intercept_errors: the upstream's body is dropped and the
 		// error_page answers instead.
 		conn.Close()
-		st.finalize(resp.Status)
+		st.finalizeIntercepted(resp.Status, &resp.Header)
 		return
 	}
 
@@ -203,6 +203,7 @@ func (st *reqState) buildRelayHead() bool {
 	if !isOneOf(hDate, conf.passHeaders) || !resp.Header.Has("Date") {
 		hdr.Add(hDate, st.dateBuf)
 	}
+	st.addKept(hdr)
 	upgrade := resp.Status == 101
 	for i := range resp.Header.Fields {
 		f := &resp.Header.Fields[i]

@@ -63,6 +63,9 @@ type reqState struct {
 	quotedURI bool
 	// forceStatus is the status an error_page keeps (0: none).
 	forceStatus int
+	// keptHdr: fields set before an error_page that its page still sends
+	// (finalize.go, keepChallenge).
+	keptHdr http1.Header
 
 	// Buffers reused across requests.
 	head     []byte // response head being built
@@ -138,6 +141,7 @@ func (st *reqState) begin(c *clientConn, rt *Runtime) {
 	st.isInternal = false
 	st.uriChanged = false
 	st.forceStatus = 0
+	st.keptHdr.Reset()
 	st.validLocation = true
 	st.quotedURI = bytes.IndexByte(c.req.Path, '%') >= 0
 	st.attempts = st.attempts[:0]

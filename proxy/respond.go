@@ -105,6 +105,7 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	if location != nil {
 		hdr.Add(hLocation, location)
 	}
+	st.addKept(hdr)
 	if extra != nil {
 		addExtraFields(hdr, extra)
 	}

@@ -50,6 +50,9 @@ type socketConf struct {
 	ipv6Only      bool
 	// servers picks the server block by Host for connections to addr.
 	servers *route.ServerRouter
+	// hostRules switches the request header rules to the Host's server; nil
+	// when all servers of the address share them (x3_hostopts.go).
+	hostRules *hostHeaderRules
 	// specific holds, for a wildcard socket, the servers of more specific
 	// addresses on the same port ("127.0.0.1:80" beside "*:80"): nginx binds
 	// only the wildcard and picks by the connection's local address.

@@ -15,19 +15,7 @@ import (
 var s1KnownDiffs = map[string]struct {
 	reason string
 	holds  func(got, want diffResponse) bool
-}{
-	// nginx keeps the WWW-Authenticate it set in r->headers_out across
-	// the error_page's internal redirect, so the page (status 401, same
-	// body) still carries the challenge; sliceproxy's error_page path
-	// (finalize.go) sends only the page's own headers.
-	"GET /page401/x ": {
-		reason: "error_page for 401 drops WWW-Authenticate",
-		holds: func(got, want diffResponse) bool {
-			return got.status == 401 && want.status == 401 &&
-				want.header.Get("WWW-Authenticate") != "" && got.header.Get("WWW-Authenticate") == ""
-		},
-	},
-}
+}{}
 
 // TestDifferentialAuthNginx serves s1AuthHTTP with real nginx and with
 // sliceproxy and compares status, WWW-Authenticate and body for every case

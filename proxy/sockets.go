@@ -70,6 +70,7 @@ func (l *loader) buildSockets() {
 		r, diags := route.NewServerRouter(displayAddr(sb.conf.network, sb.conf.addr), sb.candidates)
 		l.add(diags)
 		sb.conf.servers = r
+		sb.conf.hostRules = newHostHeaderRules(l.rt.servers, r, sb.candidates)
 		if sb.wildcard {
 			wildcards[sb.family+" "+sb.port] = sb
 		}

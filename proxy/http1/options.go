@@ -19,6 +19,16 @@ type Options struct {
 	KeepInvalidHeaders bool
 	// NoMergeSlashes is "merge_slashes off": "//" stays in Request.URI.
 	NoMergeSlashes bool
+	// HostRules, when set, gives the header rules of the server a request's
+	// host selects. UnderscoresInHeaders and KeepInvalidHeaders above are those
+	// of the server the connection starts in; nginx re-reads both for every
+	// header line from the request's current server, which the host changes
+	// (ngx_http_process_request_headers, ngx_http_set_virtual_server). So the
+	// Reader asks once per request, as soon as it has the host: after the
+	// request line when it has an absolute URI (a Host line then selects
+	// nothing), else after the first Host line. The lines after that one are
+	// judged with the answer; the lines before it are not judged again.
+	HostRules HostRules
 
 	// ResponseHeaderSize is proxy_buffer_size (default 4k): an upstream response head
 	// must fit in it, else "upstream sent too big header" (502).
@@ -32,6 +42,31 @@ type Options struct {
 	// Buffers, when set, supplies the Reader's buffers and takes them back on
 	// Release (see BufferPool). Shared by all connections of a server.
 	Buffers *BufferPool
+}
+
+// HeaderRules are the settings that decide which request header lines are kept.
+// Framing, duplicate and syntax checks never depend on them: a name they call
+// invalid is never one of the headers the Reader acts on.
+type HeaderRules struct {
+	// UnderscoresInHeaders is underscores_in_headers.
+	UnderscoresInHeaders bool
+	// KeepInvalidHeaders is "ignore_invalid_headers off".
+	KeepInvalidHeaders bool
+}
+
+// HostRules selects the header rules of the server for a host. An
+// implementation is shared by the connections of a listen address: it must be
+// safe for concurrent use, and it should not allocate (it runs for every
+// request).
+type HostRules interface {
+	// RulesForHost is given a validated host: lowercased, without port and
+	// trailing dot (the Reader's memory: it must not be kept).
+	RulesForHost(host []byte) HeaderRules
+}
+
+// headerRules returns the rules the Options start every request with.
+func (o *Options) headerRules() HeaderRules {
+	return HeaderRules{UnderscoresInHeaders: o.UnderscoresInHeaders, KeepInvalidHeaders: o.KeepInvalidHeaders}
 }
 
 // DefaultOptions returns nginx's defaults.

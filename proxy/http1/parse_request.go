@@ -365,9 +365,18 @@ func (rd *Reader) lowerHost(h []byte) []byte {
 	return rd.scratch[start:len(rd.scratch):len(rd.scratch)]
 }
 
+// selectRules switches the header rules to those of the server host selects
+// (Options.HostRules), for the header lines still to come.
+func (rd *Reader) selectRules(host []byte) {
+	if rd.opt.HostRules == nil {
+		return
+	}
+	rd.rules = rd.opt.HostRules.RulesForHost(rd.lowerHost(host))
+}
+
 // parseHeaderLine parses "Name: value" and applies nginx's per-header handlers.
 func (rd *Reader) parseHeaderLine(req *Request, line []byte, complete bool) *Error {
-	name, value, invalid, err := splitHeaderLine(line, rd.opt.UnderscoresInHeaders, false)
+	name, value, invalid, err := splitHeaderLine(line, rd.rules.UnderscoresInHeaders, false)
 	if err != nil {
 		return err
 	}
@@ -377,7 +386,7 @@ func (rd *Reader) parseHeaderLine(req *Request, line []byte, complete bool) *Err
 	if name == nil {
 		return nil // an ignored line (only upstream "HTTP/..." lines)
 	}
-	if invalid && !rd.opt.KeepInvalidHeaders {
+	if invalid && !rd.rules.KeepInvalidHeaders {
 		return nil // ignore_invalid_headers: dropped silently (nginx logs at info)
 	}
 	req.Header.Fields = append(req.Header.Fields, Field{Name: name, Value: value})
@@ -468,8 +477,14 @@ func (rd *Reader) handleRequestHeader(req *Request, name, value []byte) *Error {
 			}
 			req.hostSeen = true
 			req.HostHeader = value
-			if _, ok := validateHost(value); !ok {
+			h, ok := validateHost(value)
+			if !ok {
 				return newError(400, msgInvalidHost, value)
+			}
+			if req.Host == nil {
+				// ngx_http_process_host: the first Host selects the server
+				// unless the request line's absolute URI already did.
+				rd.selectRules(h)
 			}
 		}
 	case 6:

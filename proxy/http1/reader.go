@@ -28,6 +28,10 @@ type Reader struct {
 	// "something arrived" on a reused upstream connection).
 	read int64
 
+	// rules are the header rules of the current request's server: the
+	// Options' until the host selects another one (Options.HostRules).
+	rules HeaderRules
+
 	// scratch holds lowercased host names so that the raw head stays untouched.
 	scratch []byte
 	// uriBuf holds the normalised path of the current request when it differs from

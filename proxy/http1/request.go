@@ -47,6 +47,7 @@ func (rd *Reader) ReadRequest(req *Request) error {
 	}
 
 	o := &rd.opt
+	rd.rules = o.headerRules() // every request starts in the connection's server
 	pack := headPacking{free: o.HeaderBufferSize}
 	start := rd.r
 	pos := start  // start of the line being parsed
@@ -87,6 +88,11 @@ func (rd *Reader) ReadRequest(req *Request) error {
 			req.RequestLine = trimOneCR(rd.buf[pos:end])
 			if err := rd.setURI(req); err != nil {
 				return err
+			}
+			if req.Host != nil {
+				// An absolute URI's host selects the server before any header
+				// line (ngx_http_process_request_line); Host then selects none.
+				rd.selectRules(req.Host)
 			}
 		} else {
 			if !pack.add(lineLen, o) {

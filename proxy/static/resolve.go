@@ -14,12 +14,14 @@ import (
 
 // Resolve decides how nginx's try_files, index and static handlers, the
 // not_modified, headers and range filters would answer req in this
-// location, and fills res (Reset first). req's URI and Args are the
+// location, and fills res (Reset first, but for res.Overridden). req's URI and Args are the
 // current, normalised ones ($uri, $args); Client gives the method and the
 // request headers. When try_files picks a file, req.URI is updated as
 // nginx updates r->uri, so $uri in later templates and logs sees it.
 func (c *Config) Resolve(req *vars.Request, res *Result) {
+	overridden := res.Overridden
 	res.Reset()
+	res.Overridden = overridden
 	uri := req.URI
 	addURIToAlias := false
 	if c.tryFiles != nil {
@@ -176,7 +178,11 @@ func (c *Config) serveFile(req *vars.Request, res *Result, uri []byte, addURIToA
 		hdr = &req.Client.Header
 	}
 	conds := conditionalsOf(hdr)
-	switch evaluateConditionals(&conds, conditionalFacts{lastModified: res.LastModified, etag: etag}, c.ims) {
+	outcome := 200
+	if !res.Overridden {
+		outcome = evaluateConditionals(&conds, conditionalFacts{lastModified: res.LastModified, etag: etag}, c.ims)
+	}
+	switch outcome {
 	case 412:
 		_ = res.Close()
 		c.fail(res, 412, "", nil)
@@ -196,15 +202,15 @@ func (c *Config) serveFile(req *vars.Request, res *Result, uri []byte, addURIToA
 	// its headers stay on a 206 and even on a 416 (nginx does the same).
 	rangeStatus := 200
 	var rangeHeader []byte
-	if c.maxRanges > 0 && hdr != nil {
+	if c.maxRanges > 0 && hdr != nil && !res.Overridden {
 		if v, ok := hdr.Get("Range"); ok && ifRangeAllows(hdr, etag, res.LastModified) {
 			rangeHeader = v
 		}
 	}
-	var outcome RangeOutcome
 	if rangeHeader != nil {
-		res.Ranges, outcome = ParseRange(rangeHeader, res.Size, c.maxRanges, res.Ranges)
-		switch outcome {
+		var ro RangeOutcome
+		res.Ranges, ro = ParseRange(rangeHeader, res.Size, c.maxRanges, res.Ranges)
+		switch ro {
 		case RangePartial:
 			rangeStatus = 206
 		case RangeNotSatisfiable:

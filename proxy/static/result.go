@@ -36,6 +36,11 @@ const (
 type Result struct {
 	Kind   Kind
 	Status int
+	// Overridden is set by the caller before Resolve when the response will
+	// go out with another status than 200, as an error page does: nginx's
+	// not_modified and range filters act only on a 200, so Resolve then
+	// evaluates neither the conditionals nor Range.
+	Overridden bool
 	// Header holds Content-Type, Content-Length, Last-Modified, ETag,
 	// Accept-Ranges, Content-Range, Location as nginx would send them, plus
 	// expires/add_header for KindFile.
@@ -82,7 +87,7 @@ type Result struct {
 // Reset clears r for reuse, closing any file it still holds.
 func (r *Result) Reset() {
 	_ = r.Close()
-	r.Kind, r.Status = KindFile, 0
+	r.Kind, r.Status, r.Overridden = KindFile, 0, false
 	r.Header.Reset()
 	r.Size, r.BodyLength, r.LastModified = 0, 0, -1
 	r.Ranges = r.Ranges[:0]
