@@ -85,6 +85,11 @@
 //   - auth_basic user files: BSDi extended DES hashes ("_J9..") are not
 //     computed (500 and a log line; lint warns at load). A file is re-read
 //     only when its size or mtime changed (nginx reads it per request).
+//   - On TLS, the request line and the header lines before Host are parsed
+//     with the default server's large_client_header_buffers,
+//     merge_slashes, underscores_in_headers and ignore_invalid_headers
+//     (nginx starts from the server SNI selected); from Host on, both use
+//     the server Host selects.
 //   - A header line whose name is not an HTTP token, or whose value holds
 //     control bytes, is dropped from an upstream response instead of being
 //     passed on.
