@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"sliceproxy/internal/testenv"
 	"sliceproxy/nginxconf"
 )
 
@@ -15,7 +16,7 @@ import (
 func loadServer(t *testing.T, serverBody string) (*Runtime, []nginxconf.Diagnostic) {
 	t.Helper()
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSigned(t, "test")
+	certPEM, keyPEM := testenv.SelfSigned(t, "test")
 	for name, body := range map[string]string{"cert.pem": certPEM, "key.pem": keyPEM} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)

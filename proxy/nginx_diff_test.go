@@ -230,13 +230,20 @@ type diffResponse struct {
 
 func diffDo(t *testing.T, addr, host, method, uri string) diffResponse {
 	t.Helper()
+	return diffSend(t, addr, method, method+" "+uri+" HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\nContent-Length: 0\r\nX-Client: c\r\nX-Forwarded-For: 10.1.1.1\r\nTE: trailers\r\n\r\n")
+}
+
+// diffSend sends one request on a new connection to addr and reads the
+// answer to method.
+func diffSend(t *testing.T, addr, method, request string) diffResponse {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	tc := &testClient{t: t, c: c, br: bufio.NewReader(c)}
-	tc.send(method + " " + uri + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\nX-Client: c\r\nX-Forwarded-For: 10.1.1.1\r\nTE: trailers\r\n\r\n")
+	tc.send(request)
 	r := tc.read(method)
 	body := r.Body
 	// nginx's error pages name its version with server_tokens on.

@@ -89,7 +89,7 @@ func (st *reqState) refuseAccess(code accessCode) bool {
 		return false
 	}
 	var extra http1.Header
-	extra.Add([]byte("WWW-Authenticate"), code.challenge)
+	extra.Add(hWWWAuthenticate, code.challenge)
 	st.finalizeWith(code.status, &extra)
 	return false
 }

@@ -283,7 +283,7 @@ func TestS2ReloadClosesParkedKeepsFresh(t *testing.T) {
 // TestS2TLSNotParked: a TLS keep-alive connection waits in its goroutine
 // (crypto/tls may hold records the socket does not show) and still works.
 func TestS2TLSNotParked(t *testing.T) {
-	crt, key := selfSigned(t, "tls.test")
+	crt, key := testenv.SelfSigned(t, "tls.test")
 	tp := startProxy(t, `server { listen 127.0.0.1:0 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; location / { return 200 "ok"; } }`,
 		map[string]string{"a.crt": crt, "a.key": key})
 	conn, err := tls.Dial("tcp", tp.addr, &tls.Config{ServerName: "tls.test", InsecureSkipVerify: true})

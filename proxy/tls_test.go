@@ -2,54 +2,23 @@ package proxy
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"sliceproxy/internal/testenv"
+
 	"golang.org/x/net/http2"
 )
-
-// selfSigned returns PEM certificate and key for name.
-func selfSigned(t *testing.T, name string) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
-}
 
 // TestTLSServerNameIndication: two servers on one ssl listen, each with its
 // certificate; SNI picks the certificate and the Host the server.
 func TestTLSServerNameIndication(t *testing.T) {
-	ca, ka := selfSigned(t, "a.secure.test")
-	cb, kb := selfSigned(t, "b.secure.test")
+	ca, ka := testenv.SelfSigned(t, "a.secure.test")
+	cb, kb := testenv.SelfSigned(t, "b.secure.test")
 	tp := startProxy(t, `
 server {
     listen 127.0.0.1:0 ssl;
@@ -93,7 +62,7 @@ func TestHTTP2Clients(t *testing.T) {
 	be := startFakeBackend(t, func(r *fakeRequest) fakeReply {
 		return fakeReply{Status: 200, Body: "proxied " + r.Method + " " + r.URI + " " + string(r.Body)}
 	})
-	c, k := selfSigned(t, "h2.test")
+	c, k := testenv.SelfSigned(t, "h2.test")
 	tp := startProxy(t, `
 server {
     listen 127.0.0.1:0 ssl http2;

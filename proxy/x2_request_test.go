@@ -90,7 +90,7 @@ server {
 // (ngx_http_ssl_handshake tells TLS from plain text by the first byte),
 // the connection closes, and the access log says 400.
 func TestX2PlainHTTPOnSSLPort(t *testing.T) {
-	crt, key := selfSigned(t, "s.test")
+	crt, key := testenv.SelfSigned(t, "s.test")
 	tp := startProxy(t, `
 log_format st '$status $request';
 server {

@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"bufio"
-	"net"
 	"strings"
 	"testing"
 
@@ -165,13 +163,5 @@ func TestErrorPageChallengeNginx(t *testing.T) {
 
 func x3Do(t *testing.T, addr, method, uri string) diffResponse {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	tc := &testClient{t: t, c: c, br: bufio.NewReader(c)}
-	tc.send(method + " " + uri + " HTTP/1.1\r\nHost: ep.test\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-	r := tc.read(method)
-	return diffResponse{status: r.Status, header: r.Header, body: r.Body}
+	return diffSend(t, addr, method, method+" "+uri+" HTTP/1.1\r\nHost: ep.test\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 }

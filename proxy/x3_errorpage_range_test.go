@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"bufio"
-	"net"
 	"strings"
 	"testing"
 
@@ -46,15 +44,7 @@ var x3RangeFiles = map[string]string{"html/pages/page.html": "the page\n"}
 
 func x3RangeDo(t *testing.T, addr, uri, header string) diffResponse {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	tc := &testClient{t: t, c: c, br: bufio.NewReader(c)}
-	tc.send("GET " + uri + " HTTP/1.1\r\nHost: rg.test\r\nConnection: close\r\n" + header + "\r\n\r\n")
-	r := tc.read("GET")
-	return diffResponse{status: r.Status, header: r.Header, body: r.Body}
+	return diffSend(t, addr, "GET", "GET "+uri+" HTTP/1.1\r\nHost: rg.test\r\nConnection: close\r\n"+header+"\r\n\r\n")
 }
 
 func x3RangeCheck(t *testing.T, who string, r diffResponse, i int) {

@@ -18,6 +18,7 @@ import (
 
 	"sliceproxy/internal/testenv"
 	"sliceproxy/nginxconf"
+	"sliceproxy/proxy/http1"
 )
 
 // diffMaps are the map blocks both nginx and the evaluator load.
@@ -232,6 +233,16 @@ func (e diffEnv) normalise(body []byte) string {
 // evaluate renders the diff template for one case with the evaluator.
 func evaluate(t *testing.T, reg *Registry, tmpl *Template, tc diffCase, env diffEnv) []byte {
 	t.Helper()
+	c := caseClient(tc)
+	if tc.body != "" {
+		c.ContentLength = int64(len(tc.body))
+	}
+	return tmpl.Eval(caseRequest(t, reg, c, env), nil)
+}
+
+// caseClient is the client request of a diff case, with Connection: close
+// (as the case is sent to nginx).
+func caseClient(tc diffCase) *http1.Request {
 	proto, method := tc.proto, tc.method
 	if proto == "" {
 		proto = "HTTP/1.1"
@@ -245,12 +256,15 @@ func evaluate(t *testing.T, reg *Registry, tmpl *Template, tc diffCase, env diff
 	if proto == "HTTP/1.0" {
 		c.ProtoMinor = 0
 	}
-	if tc.body != "" {
-		c.ContentLength = int64(len(tc.body))
-	}
+	return c
+}
+
+// caseRequest is the evaluator's request for client c on the diff
+// environment's addresses and document root.
+func caseRequest(t *testing.T, reg *Registry, c *http1.Request, env diffEnv) *Request {
+	t.Helper()
 	q := reg.NewRequest()
-	q.RemoteAddr = env.remote
-	q.LocalAddr = env.local
+	q.RemoteAddr, q.LocalAddr = env.remote, env.local
 	q.ServerName = "default.example"
 	q.DocumentRoot = filepath.Join(env.dir, "html")
 	q.ConnRequests = 1
@@ -258,7 +272,7 @@ func evaluate(t *testing.T, reg *Registry, tmpl *Template, tc diffCase, env diff
 	if err := q.SetClient(c); err != nil {
 		t.Fatalf("SetClient: %v", err)
 	}
-	return tmpl.Eval(q, nil)
+	return q
 }
 
 // diffSetup loads the diff maps and compiles the template.

@@ -101,31 +101,11 @@ func foundSetup(t *testing.T, opts RegistryOptions) (*Registry, []Index) {
 // response foundBody was sent without keep-alive.
 func renderFound(t *testing.T, reg *Registry, idx []Index, tc diffCase, env diffEnv) string {
 	t.Helper()
-	proto, method := tc.proto, tc.method
-	if proto == "" {
-		proto = "HTTP/1.1"
-	}
-	if method == "" {
-		method = "GET"
-	}
-	c := clientRequest(method, tc.target, append(append([]string{}, tc.headers...), "Connection: close")...)
-	c.Proto = []byte(proto)
-	c.RequestLine = []byte(method + " " + tc.target + " " + proto)
-	if proto == "HTTP/1.0" {
-		c.ProtoMinor = 0
-	}
+	c := caseClient(tc)
 	if v, ok := c.Header.Get("Content-Length"); ok {
 		c.ContentLength, _ = strconv.ParseInt(string(v), 10, 64)
 	}
-	q := reg.NewRequest()
-	q.RemoteAddr, q.LocalAddr = env.remote, env.local
-	q.ServerName = "default.example"
-	q.DocumentRoot = filepath.Join(env.dir, "html")
-	q.ConnRequests = 1
-	q.Start = time.Now()
-	if err := q.SetClient(c); err != nil {
-		t.Fatalf("SetClient: %v", err)
-	}
+	q := caseRequest(t, reg, c, env)
 	var sent http1.Header
 	sent.Add([]byte("Content-Type"), []byte("text/plain"))
 	sent.Add([]byte("Content-Length"), []byte(strconv.Itoa(len(foundBody))))

@@ -18,7 +18,7 @@ import (
 func TestDiffHTTP2(t *testing.T) {
 	testenv.LookBinary(t, "nginx", "nginx")
 	needBinary(t)
-	cert, key := selfSigned(t, "h2.example")
+	cert, key := testenv.SelfSigned(t, "h2.example")
 	conf := func(b *backend) testenv.NginxConfig {
 		return testenv.NginxConfig{
 			Files: map[string]string{"tls/h2.crt": cert, "tls/h2.key": key},

@@ -1,52 +1,17 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"testing"
-	"time"
-)
 
-// selfSigned returns a PEM certificate and key for name (also its DNS
-// name), made for this test run.
-func selfSigned(t *testing.T, name string) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
-}
+	"sliceproxy/internal/testenv"
+)
 
 // TestDiffTLS: ssl on a listen socket with one certificate per server,
 // chosen by SNI; no or unknown SNI gets the default server's certificate;
 // $scheme, $https and $ssl_server_name-independent routing by Host.
 func TestDiffTLS(t *testing.T) {
-	aCert, aKey := selfSigned(t, "a.tls.example")
-	bCert, bKey := selfSigned(t, "b.tls.example")
+	aCert, aKey := testenv.SelfSigned(t, "a.tls.example")
+	bCert, bKey := testenv.SelfSigned(t, "b.tls.example")
 	runDiffSuite(t, diffSuite{
 		files: map[string]string{
 			"tls/a.crt": aCert, "tls/a.key": aKey,
