@@ -174,7 +174,13 @@ func procStatusKB(pid int, field string) int64 {
 	if err != nil {
 		return 0
 	}
-	for _, l := range strings.Split(string(data), "\n") {
+	return statusField(string(data), field)
+}
+
+// statusField is the first number after field in a /proc status file, 0 if
+// the field is missing.
+func statusField(status, field string) int64 {
+	for _, l := range strings.Split(status, "\n") {
 		if strings.HasPrefix(l, field) {
 			f := strings.Fields(l)
 			if len(f) >= 2 {
@@ -184,6 +190,65 @@ func procStatusKB(pid int, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// procCounters is what a process has consumed so far, summed over its
+// threads: CPU time and context switches. Two samples around a wrk run give
+// the proxy's cost per request, which machine noise disturbs far less than
+// req/s (in the raw case the proxy shares its CPU with the backend).
+type procCounters struct {
+	cpuNs int64 // first field of /proc/PID/task/TID/schedstat: ns on CPU
+	ctxsw int64 // voluntary_ctxt_switches + nonvoluntary_ctxt_switches
+}
+
+// readProcCounters samples pid's threads; ok is false for pid 0 (no proxy
+// process) or when /proc cannot be read. It sums the per-thread files because
+// /proc/PID/schedstat covers the main thread only, and schedstat because it
+// counts nanoseconds where /proc/PID/stat counts clock ticks. Only live
+// threads are seen: a thread born or ended between two samples makes their
+// difference an estimate (seldom off here: the Go runtime and a
+// master_process-off nginx rarely end threads).
+func readProcCounters(pid int) (c procCounters, ok bool) {
+	if pid == 0 {
+		return c, false
+	}
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return c, false
+	}
+	for _, t := range tasks {
+		sched, err1 := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
+		status, err2 := os.ReadFile(filepath.Join(dir, t.Name(), "status"))
+		if err1 != nil || err2 != nil {
+			continue // the thread ended since ReadDir
+		}
+		f := strings.Fields(string(sched))
+		if len(f) == 0 {
+			return c, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return c, false
+		}
+		c.cpuNs += ns
+		c.ctxsw += statusField(string(status), "voluntary_ctxt_switches:") +
+			statusField(string(status), "nonvoluntary_ctxt_switches:")
+	}
+	return c, true
+}
+
+// perRequest sets r's CPU and context-switch columns from samples taken just
+// before and just after the run, or -1 where nothing was measured (either
+// sample missing, or no request completed).
+func (r *Result) perRequest(before, after procCounters, ok bool) {
+	r.CPUUsPerReq, r.CtxswPerReq = -1, -1
+	if !ok || r.Requests <= 0 {
+		return
+	}
+	n := float64(r.Requests)
+	r.CPUUsPerReq = float64(after.cpuNs-before.cpuNs) / 1e3 / n
+	r.CtxswPerReq = float64(after.ctxsw-before.ctxsw) / n
 }
 
 // rawBody is the backend's 100-byte answer.
@@ -276,10 +341,13 @@ func runMatrix(b *testing.B, name, bin, script string, setups []setup, backend, 
 					}
 					w := wrkRun{URL: "http://" + p.addr + "/", Conns: c, Threads: 1, Duration: *duration,
 						Hosts: h, Method: method, Script: script, CPU: wrkCPU}
+					pre, ok1 := readProcCounters(p.pid)
 					r, out, err := w.run()
+					post, ok2 := readProcCounters(p.pid)
 					if err != nil {
 						b.Logf("%s / %s: %v", name, s.Name, err)
 					}
+					r.perRequest(pre, post, ok1 && ok2)
 					r.PeakRSSKB = peakRSSKB(p.pid)
 					p.stop()
 					if apache != nil {
@@ -295,9 +363,9 @@ func runMatrix(b *testing.B, name, bin, script string, setups []setup, backend, 
 							r.UpstreamConnsPer1000 = 1000 * float64(newConns) / float64(len(entries))
 						}
 					}
-					b.Logf("round %d %s %s c=%d %-28s %8.0f req/s p99 %v non2xx %d sockerr %d conns/1000 %.1f\n%s",
-						round+1, name, method, c, s.Name, r.RPS, r.P99, r.Non2xx, r.SocketErrors, r.UpstreamConnsPer1000,
-						indent(out))
+					b.Logf("round %d %s %s c=%d %-28s %8.0f req/s p99 %v cpu/req %.1fµs ctxsw/req %.2f non2xx %d sockerr %d conns/1000 %.1f\n%s",
+						round+1, name, method, c, s.Name, r.RPS, r.P99, r.CPUUsPerReq, r.CtxswPerReq, r.Non2xx, r.SocketErrors,
+						r.UpstreamConnsPer1000, indent(out))
 					k := key{s.Name, method, c}
 					results[k] = append(results[k], r)
 				}
@@ -331,7 +399,7 @@ func idleCase(b *testing.B, bin string) []Row {
 		p := startProxy(b, bin, s, backend.Addr, "", 20000)
 		base := rssKB(p.pid)
 		conns, err := openIdle(p.addr, 10000)
-		r := Result{UpstreamConnsPer1000: -1, Requests: int64(len(conns))}
+		r := Result{UpstreamConnsPer1000: -1, CPUUsPerReq: -1, CtxswPerReq: -1, Requests: int64(len(conns))}
 		if err != nil {
 			b.Logf("idle %s: %v", s.Name, err)
 		}
@@ -370,9 +438,12 @@ func openIdle(addr string, n int) ([]net.Conn, error) {
 	return conns, nil
 }
 
+// median is the round with the median req/s, whole (its latencies, CPU and
+// context switches per request, RSS stay one coherent run), with the errors
+// of all rounds.
 func median(rs []Result) Result {
 	if len(rs) == 0 {
-		return Result{UpstreamConnsPer1000: -1}
+		return Result{UpstreamConnsPer1000: -1, CPUUsPerReq: -1, CtxswPerReq: -1}
 	}
 	s := append([]Result(nil), rs...)
 	sort.Slice(s, func(i, j int) bool { return s[i].RPS < s[j].RPS })
@@ -388,4 +459,46 @@ func median(rs []Result) Result {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// TestReadProcCounters samples the test process itself: its CPU counter is
+// positive and grows after burning CPU; pid 0 (the direct setup) is not
+// measured.
+func TestReadProcCounters(t *testing.T) {
+	before, ok := readProcCounters(os.Getpid())
+	if !ok {
+		t.Skip("/proc/PID/task/*/schedstat not readable here")
+	}
+	if before.cpuNs <= 0 || before.ctxsw < 0 {
+		t.Fatalf("before: %+v, want CPU > 0 and context switches >= 0", before)
+	}
+	x := uint64(1)
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	// A thread's CPU counter is brought up to date when it is switched out:
+	// sleep so that the burning thread is.
+	time.Sleep(20 * time.Millisecond)
+	after, ok := readProcCounters(os.Getpid())
+	if !ok {
+		t.Fatal("second sample failed")
+	}
+	if after.cpuNs <= before.cpuNs || after.ctxsw < before.ctxsw {
+		t.Fatalf("after burning CPU (%d): %+v, before %+v; want CPU to grow", x, after, before)
+	}
+	if _, ok := readProcCounters(0); ok {
+		t.Fatal("pid 0 must not be measured")
+	}
+	var r Result
+	r.Requests = 1000
+	r.perRequest(procCounters{cpuNs: 1e6, ctxsw: 10}, procCounters{cpuNs: 18e6, ctxsw: 2010}, true)
+	if r.CPUUsPerReq != 17 || r.CtxswPerReq != 2 {
+		t.Fatalf("perRequest: %+v, want 17 µs and 2 switches per request", r)
+	}
+	r.perRequest(procCounters{}, procCounters{}, false)
+	if r.CPUUsPerReq != -1 || r.CtxswPerReq != -1 {
+		t.Fatalf("perRequest unmeasured: %+v, want -1 and -1", r)
+	}
 }

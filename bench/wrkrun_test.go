@@ -21,6 +21,12 @@ type Result struct {
 	// (from Apache's access log), or -1 where it is not measured.
 	UpstreamConnsPer1000 float64 `json:"upstream_conns_per_1000"`
 	PeakRSSKB            int64   `json:"peak_rss_kb"`
+	// CPUUsPerReq is the proxy's CPU time (all threads) during the run per
+	// completed request, in µs; CtxswPerReq its voluntary + nonvoluntary
+	// context switches per request. Both are -1 where not measured (no
+	// proxy process: the direct setup; no wrk run: idle-10k).
+	CPUUsPerReq float64 `json:"cpu_us_per_req"`
+	CtxswPerReq float64 `json:"ctxsw_per_req"`
 }
 
 // wrkScript rotates Host over WRK_HOSTS and uses WRK_METHOD; POST sends a
