@@ -90,7 +90,7 @@ func (st *reqState) sendContinue() {
 		return
 	}
 	st.body.continueSent = true
-	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
+	st.c.armWriteDeadline(st.clock, st.writeDeadline())
 	w := st.w()
 	_, _ = w.Write(continueLine)
 	_ = w.Flush()
@@ -223,7 +223,7 @@ func (st *reqState) writeDeadline() time.Time {
 
 // sendRequest writes the request head and body to the upstream.
 func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptResult {
-	_ = conn.SetWriteDeadline(st.clock.Add(st.conf.upstreamSendTO)) // connect read the clock
+	_ = conn.ArmWriteDeadline(st.clock, st.clock.Add(st.conf.upstreamSendTO)) // connect read the clock
 	st.sentUpstream = 0
 	// conn's Write and Writev are raw system calls where the platform
 	// allows (upstream.Conn): head and a buffered body leave in one sendmsg.
@@ -276,7 +276,8 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptR
 			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}
 		}
 		if n > 0 {
-			_ = conn.SetWriteDeadline(time.Now().Add(st.conf.upstreamSendTO))
+			now := time.Now()
+			_ = conn.ArmWriteDeadline(now, now.Add(st.conf.upstreamSendTO))
 			w, werr := dst.Write(buf[:n])
 			st.sentUpstream += int64(w)
 			if werr != nil {

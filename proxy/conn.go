@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sliceproxy/internal/deadline"
+
 	"sliceproxy/proxy/http1"
 	"sliceproxy/upstream"
 )
@@ -49,6 +51,11 @@ type clientConn struct {
 	rd  *http1.Reader
 	bw  *bufio.Writer // from Server.writers while a request is answered
 	req http1.Request
+	// wdl arms the write deadline (send_timeout) lazily: a connection
+	// answering request after request keeps the one it has when the new one
+	// is only a little later (deadline.Lazy). Every write deadline of nc
+	// goes through armWriteDeadline or is recorded in wdl.
+	wdl deadline.Lazy
 
 	// idle is not connBusy while the connection waits for a request: the
 	// only time Server may close it without cutting a request (states in
@@ -268,7 +275,9 @@ func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
 		return true
 	}
 	tc := tls.Server(c.nc, sock.tls)
-	_ = tc.SetDeadline(time.Now().Add(def.headerTimeout))
+	d := time.Now().Add(def.headerTimeout)
+	_ = tc.SetDeadline(d)
+	c.wdl.Armed(d)
 	if err := tc.Handshake(); err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
 			c.srv.logRuntime(LevelInfo, c.serial, "SSL_do_handshake() failed ("+err.Error()+") while SSL handshaking, client: "+c.remote.Addr().String())
@@ -276,6 +285,7 @@ func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
 		return false
 	}
 	_ = tc.SetDeadline(time.Time{})
+	c.wdl.Armed(time.Time{})
 	c.upMu.Lock()
 	c.nc = tc
 	c.upMu.Unlock()
@@ -422,3 +432,7 @@ func (c *clientConn) lingeringClose() {
 		}
 	}
 }
+
+// armWriteDeadline sets the client write deadline to t, asked at now, unless
+// the armed one is at most a little earlier (deadline.Lazy).
+func (c *clientConn) armWriteDeadline(now, t time.Time) { _ = c.wdl.SetWrite(c.nc, now, t) }

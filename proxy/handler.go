@@ -274,7 +274,7 @@ func (st *reqState) sendFile(res *static.Result) {
 	st.vr.Response.Status = status
 	st.vr.Response.Header = hdr
 	w := st.w()
-	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
+	st.c.armWriteDeadline(st.clock, st.writeDeadline())
 	n, err := w.Write(h)
 	st.vr.Response.HeaderBytes = int64(n)
 	st.vr.Response.BytesSent = int64(n)

@@ -30,7 +30,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	chunkOut := st.buildRelayHead()
 	w := st.w()
 	c := st.c
-	_ = c.nc.SetWriteDeadline(st.writeDeadline())
+	c.armWriteDeadline(st.clock, st.writeDeadline())
 	n, werr := w.Write(st.head)
 	st.vr.Response.HeaderBytes = int64(n)
 	st.vr.Response.BytesSent = int64(n)
@@ -79,7 +79,7 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 				lastDeadline = now
 				_ = conn.SetReadDeadline(now.Add(conf.readTimeout))
 				if clientOK {
-					_ = c.nc.SetWriteDeadline(now.Add(conf.sendTimeout))
+					c.armWriteDeadline(now, now.Add(conf.sendTimeout))
 				}
 			}
 		}

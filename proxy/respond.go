@@ -120,7 +120,7 @@ func (st *reqState) sendResponseWith(status int, ctype string, body []byte, loca
 	st.vr.Response.Status = status
 	st.vr.Response.Header = hdr
 	w := st.w()
-	_ = st.c.nc.SetWriteDeadline(st.writeDeadline())
+	st.c.armWriteDeadline(st.clock, st.writeDeadline())
 	n, _ := w.Write(h)
 	st.vr.Response.HeaderBytes = int64(n)
 	if !noBody && !st.isHead() {

@@ -17,7 +17,7 @@ func (st *reqState) tunnel(conn *upstream.Conn) {
 	st.keepAlive = false
 	st.buildRelayHead()
 	c := st.c
-	_ = c.nc.SetWriteDeadline(st.writeDeadline())
+	c.armWriteDeadline(st.clock, st.writeDeadline())
 	w := st.w()
 	if _, err := w.Write(st.head); err != nil {
 		conn.Close()

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sliceproxy/internal/deadline"
+
 	"sliceproxy/proxy/http1"
 )
 
@@ -45,6 +47,10 @@ type Conn struct {
 	// when rs is nil: WriteTo consumes the list it is given.
 	nb    net.Buffers
 	nbArr [4][]byte
+	// rdl and wdl arm the read and write deadlines lazily (ArmReadDeadline):
+	// a pooled connection serving request after request keeps the deadline
+	// it has when the new one is only a little later.
+	rdl, wdl deadline.Lazy
 
 	pool  *Pool
 	state connState
@@ -90,6 +96,32 @@ func (c *Conn) Close() error {
 		c.pool.forget(c)
 	}
 	return c.Conn.Close()
+}
+
+// ArmReadDeadline sets the read deadline to t, asked at now, or keeps the
+// armed one when it is at most a little earlier (deadline.Lazy).
+func (c *Conn) ArmReadDeadline(now, t time.Time) error { return c.rdl.SetRead(c.Conn, now, t) }
+
+// ArmWriteDeadline is ArmReadDeadline for the write deadline.
+func (c *Conn) ArmWriteDeadline(now, t time.Time) error { return c.wdl.SetWrite(c.Conn, now, t) }
+
+// SetReadDeadline sets the read deadline at once (net.Conn).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdl.Armed(t)
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the write deadline at once (net.Conn).
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wdl.Armed(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines at once (net.Conn).
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rdl.Armed(t)
+	c.wdl.Armed(t)
+	return c.Conn.SetDeadline(t)
 }
 
 // Read reads from the connection; on Linux TCP and unix sockets without the

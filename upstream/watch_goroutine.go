@@ -21,7 +21,7 @@ func (p *Pool) startGoroutineWatch(c *Conn) {
 	// A deadline the exchange left behind would end the watch early and
 	// look like an upstream close. Cleared under the lock: Get cannot take
 	// the connection (and set its own deadline) meanwhile.
-	_ = c.Conn.SetReadDeadline(time.Time{})
+	_ = c.SetReadDeadline(time.Time{})
 	c.w.stop, c.w.done = stop, done
 	p.gwg.Add(1)
 	p.mu.Unlock()
@@ -67,9 +67,9 @@ func (p *Pool) stopGoroutineWatch(c *Conn) bool {
 	stop, done := c.w.stop, c.w.done
 	c.w.stop, c.w.done = nil, nil
 	close(stop)
-	_ = c.Conn.SetReadDeadline(time.Unix(1, 0))
+	_ = c.SetReadDeadline(time.Unix(1, 0))
 	<-done
-	_ = c.Conn.SetReadDeadline(time.Time{})
+	_ = c.SetReadDeadline(time.Time{})
 	good := !c.w.gotData && errors.Is(c.w.readErr, os.ErrDeadlineExceeded)
 	c.w.gotData, c.w.readErr = false, nil
 	if !good {
