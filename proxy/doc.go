@@ -73,6 +73,11 @@
 //   - On a client keep-alive connection the whole next request head must
 //     arrive within keepalive_timeout (nginx switches to
 //     client_header_timeout at its first byte).
+//   - send_timeout, proxy_send_timeout and proxy_read_timeout may end a
+//     wait up to min(300ms, timeout/8) early, never late: a keep-alive
+//     connection keeps its armed deadline when the next one is only that
+//     much later (internal/deadline; nginx's timers keep theirs within
+//     300 ms either way).
 //   - worker_connections bounds client connections only (nginx counts
 //     upstream connections too).
 //   - limit_except accepts only allow, deny, auth_basic and
