@@ -298,8 +298,7 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	if st.req.HasBody() {
 		st.tick() // sending a body may have waited
 	}
-	st.readDeadlineSet = st.clock
-	_ = conn.ArmReadDeadline(st.readDeadlineSet, st.readDeadlineSet.Add(st.conf.readTimeout))
+	_ = conn.ArmReadDeadline(st.clock, st.clock.Add(st.conf.readTimeout))
 	err := st.urd.ReadResponse(&st.resp, st.upstreamIsHead())
 	st.tick()
 	att.BytesReceived = st.urd.BytesRead()

@@ -51,9 +51,6 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 	clientOK := werr == nil
 	var upErr error
 	buf := st.buffer()
-	// The head read set the read deadline a moment ago; it is renewed
-	// (proxy_read_timeout between two reads) at most once a second.
-	lastDeadline := st.readDeadlineSet
 	// waited: a read may have waited for the network, so the clock is read
 	// again for $upstream_response_time.
 	waited := false
@@ -75,12 +72,13 @@ func (st *reqState) relay(g *upstream.Group, conn *upstream.Conn, key string, li
 				}
 			}
 			waited = true
-			if now := time.Now(); now.Sub(lastDeadline) > time.Second {
-				lastDeadline = now
-				_ = conn.SetReadDeadline(now.Add(conf.readTimeout))
-				if clientOK {
-					c.armWriteDeadline(now, now.Add(conf.sendTimeout))
-				}
+			// proxy_read_timeout runs between two reads, send_timeout
+			// between two writes; the lazy deadlines re-arm only when the
+			// armed ones have fallen behind by more than their slack.
+			now := time.Now()
+			_ = conn.ArmReadDeadline(now, now.Add(conf.readTimeout))
+			if clientOK {
+				c.armWriteDeadline(now, now.Add(conf.sendTimeout))
 			}
 		}
 		m, err := br.Read(buf)

@@ -88,10 +88,6 @@ type reqState struct {
 	copyBuf     []byte
 	// copyBufPtr is copyBuf's pool handle: putting it back allocates nothing.
 	copyBufPtr *[]byte
-	// readDeadlineSet is when the upstream read deadline was last set
-	// (proxy_read_timeout runs from then); the body relay renews it at most
-	// once a second.
-	readDeadlineSet time.Time
 	// picker is the request's balancer state (no allocation per request).
 	picker upstream.PickerState
 	// iov lends Writev the upstream head and a buffered body.
