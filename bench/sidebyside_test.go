@@ -286,6 +286,13 @@ func itkCase(b *testing.B, bin, script string) []Row {
 	if _, out, err := warm.run(); err != nil {
 		b.Logf("warm-up: %v\n%s", err, out)
 	}
+	setups := itkSetups()
+	return runMatrix(b, "mpm-itk", bin, script, setups, apache.Addr, "", "", testenv.ITKVhosts,
+		[]string{"GET", "POST"}, []int{4, 32}, apache)
+}
+
+// itkSetups are the mpm-itk case's proxies, with equivalent configs.
+func itkSetups() []setup {
 	pool := func(ka string) string {
 		return `access_log off;
     upstream backend { server {{BACKEND}}; ` + ka + ` }
@@ -305,15 +312,13 @@ func itkCase(b *testing.B, bin, script string) []Row {
             proxy_set_header Host $host;
         }
     }`
-	setups := []setup{
+	return []setup{
 		{Name: "sliceproxy slice_key=$host", Kind: "sliceproxy", HTTP: pool("keepalive 96 slice_key=$host slice_conn=32; keepalive_timeout 4s;")},
 		{Name: "sliceproxy keepalive", Kind: "sliceproxy", HTTP: pool("keepalive 32; keepalive_timeout 4s;")},
 		{Name: "nginx keepalive", Kind: "nginx", HTTP: pool("keepalive 32; keepalive_timeout 4s;")},
 		{Name: "nginx per-vhost map", Kind: "nginx", HTTP: perVhost},
 		{Name: "apache direct (1 vhost)", Kind: "direct", Hosts: []string{"a.test"}},
 	}
-	return runMatrix(b, "mpm-itk", bin, script, setups, apache.Addr, "", "", testenv.ITKVhosts,
-		[]string{"GET", "POST"}, []int{4, 32}, apache)
 }
 
 // runMatrix runs every (method, conns) cell for every setup, alternating
