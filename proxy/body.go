@@ -221,36 +221,34 @@ func (st *reqState) writeDeadline() time.Time {
 	return st.clock.Add(d)
 }
 
-// sendRequest writes the request head and body to the upstream.
-func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptResult {
+// sendRequest writes the request head and body to the upstream. A request
+// held whole in memory is sent by WriteAndAwait, which also waits for the
+// response to start arriving (awaited): the read deadline is armed first.
+func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) (res attemptResult, awaited bool) {
 	_ = conn.ArmWriteDeadline(st.clock, st.clock.Add(st.conf.upstreamSendTO)) // connect read the clock
 	st.sentUpstream = 0
 	// conn's Write and Writev are raw system calls where the platform
 	// allows (upstream.Conn): head and a buffered body leave in one sendmsg.
 	raw := conn
 	if st.body.isBuffered || !st.req.HasBody() || !st.conf.passReqBody {
-		var n int64
-		var err error
+		st.iov = [2][]byte{st.upHead}
 		if len(st.body.buffered) > 0 && st.body.isBuffered && st.conf.passReqBody {
-			st.iov = [2][]byte{st.upHead, st.body.buffered}
-			n, err = conn.Writev(st.iov[:])
-			st.iov = [2][]byte{}
-		} else {
-			var m int
-			m, err = raw.Write(st.upHead)
-			n = int64(m)
+			st.iov[1] = st.body.buffered
 		}
+		_ = conn.ArmReadDeadline(st.clock, st.clock.Add(st.conf.readTimeout))
+		n, awaited, err := conn.WriteAndAwait(st.iov[:])
+		st.iov = [2][]byte{}
 		st.sentUpstream = n
 		if err != nil {
-			return st.sendFailure(err, n > 0)
+			return st.sendFailure(err, n > 0), false
 		}
-		return attemptResult{}
+		return attemptResult{}, awaited
 	}
 	// Streaming body.
 	m, err := raw.Write(st.upHead)
 	st.sentUpstream = int64(m)
 	if err != nil {
-		return st.sendFailure(err, m > 0)
+		return st.sendFailure(err, m > 0), false
 	}
 	st.body.consumed = true
 	var dst io.Writer = raw
@@ -264,7 +262,7 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptR
 		w, werr := dst.Write(st.body.buffered)
 		st.sentUpstream += int64(w)
 		if werr != nil {
-			return st.sendFailure(werr, true)
+			return st.sendFailure(werr, true), false
 		}
 	}
 	buf := st.buffer()
@@ -273,7 +271,7 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptR
 		n, rerr := st.cbody.Read(buf)
 		total += int64(n)
 		if body.chunked && st.conf.clientMaxBodySize > 0 && total > st.conf.clientMaxBodySize {
-			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}
+			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}, false
 		}
 		if n > 0 {
 			now := time.Now()
@@ -281,24 +279,24 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) attemptR
 			w, werr := dst.Write(buf[:n])
 			st.sentUpstream += int64(w)
 			if werr != nil {
-				return st.sendFailure(werr, true)
+				return st.sendFailure(werr, true), false
 			}
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			return attemptResult{kind: failClient, err: rerr, requestSent: true}
+			return attemptResult{kind: failClient, err: rerr, requestSent: true}, false
 		}
 	}
 	if body.chunked {
 		if err := st.chunked.Close(&st.cbody.Trailer); err != nil {
-			return st.sendFailure(err, true)
+			return st.sendFailure(err, true), false
 		}
 	}
 	st.body.done = true
 	st.vr.RequestLength = int64(st.req.HeadLength) + st.cbody.Consumed()
-	return attemptResult{}
+	return attemptResult{}, false
 }
 
 func (st *reqState) sendFailure(err error, sent bool) attemptResult {

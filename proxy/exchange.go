@@ -283,7 +283,7 @@ func (st *reqState) addAttempt(addr string, connect time.Duration, reused bool, 
 // response head into st.resp.
 func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) attemptResult {
 	att := &st.attempts[len(st.attempts)-1]
-	res := st.sendRequest(conn, body)
+	res, awaited := st.sendRequest(conn, body)
 	att.BytesSent = st.sentUpstream
 	if res.kind != failNone {
 		st.tick()
@@ -295,10 +295,12 @@ func (st *reqState) sendAndReadHead(conn *upstream.Conn, body upstreamBody) atte
 	} else {
 		st.urd.Reset(conn)
 	}
-	if st.req.HasBody() {
-		st.tick() // sending a body may have waited
+	if !awaited {
+		if st.req.HasBody() {
+			st.tick() // sending a body may have waited
+		}
+		_ = conn.ArmReadDeadline(st.clock, st.clock.Add(st.conf.readTimeout))
 	}
-	_ = conn.ArmReadDeadline(st.clock, st.clock.Add(st.conf.readTimeout))
 	err := st.urd.ReadResponse(&st.resp, st.upstreamIsHead())
 	st.tick()
 	att.BytesReceived = st.urd.BytesRead()

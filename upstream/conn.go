@@ -51,6 +51,8 @@ type Conn struct {
 	// a pooled connection serving request after request keeps the deadline
 	// it has when the new one is only a little later.
 	rdl, wdl deadline.Lazy
+	// aw is WriteAndAwait's state.
+	aw awaitState
 
 	pool  *Pool
 	state connState
@@ -152,4 +154,18 @@ func (c *Conn) Writev(bufs [][]byte) (int64, error) {
 	c.nb = nil
 	clear(c.nbArr[:]) // no references to the caller's memory
 	return n, err
+}
+
+// skipBytes appends to dst the part of bufs after its first n bytes (bufs
+// is not modified).
+func skipBytes(dst, bufs [][]byte, n int64) [][]byte {
+	for _, b := range bufs {
+		if n >= int64(len(b)) {
+			n -= int64(len(b))
+			continue
+		}
+		dst = append(dst, b[n:])
+		n = 0
+	}
+	return dst
 }
