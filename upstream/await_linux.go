@@ -43,12 +43,13 @@ type awaitState struct {
 // from before the send (an upstream close) is followed by one the send
 // itself provokes (the reset), so nothing is waited for that never comes.
 //
-// The send is a sendmsg made as a normal (not raw) system call, as the
-// runtime's own writes are; an error from the wait itself is not returned:
-// the Read that follows reports it (a passed deadline, a closed connection).
+// The send is a sendmsg made as a normal system call, as the runtime's own
+// writes are (a raw one with RawSocketIO). An error from the wait itself is
+// not returned: the Read that follows reports it (a passed deadline, a
+// closed connection).
 func (c *Conn) WriteAndAwait(bufs [][]byte) (n int64, awaited bool, err error) {
 	aw := &c.aw
-	if c.rs != nil || len(bufs) > len(aw.iov) || !aw.ready(c) {
+	if len(bufs) > len(aw.iov) || !aw.ready(c) {
 		n, err = c.Writev(bufs)
 		return n, false, err
 	}
@@ -119,7 +120,11 @@ func (aw *awaitState) onReadable(c *Conn, fd uintptr) bool {
 	msg := unix.Msghdr{Iov: &aw.iov[0]}
 	msg.SetIovlen(iovs)
 	for {
-		r, _, e := syscall.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
+		send := syscall.Syscall
+		if c.rs != nil {
+			send = syscall.RawSyscall // RawSocketIO: no runtime bookkeeping
+		}
+		r, _, e := send(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
 		switch e {
 		case 0:
 			aw.n = int64(r)

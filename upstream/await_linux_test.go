@@ -23,14 +23,7 @@ import (
 func TestWriteAndAwait(t *testing.T) {
 	head, body := []byte("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n"), []byte("data")
 	big := bytes.Repeat([]byte("b"), 16<<20)
-	tests := []struct {
-		name     string
-		bufs     [][]byte
-		upstream func(t *testing.T, s net.Conn, request int) // reads the request, then acts
-		deadline time.Duration
-		awaited  bool
-		read     func(t *testing.T, got []byte, err error)
-	}{
+	tests := []awaitCase{
 		{
 			name: "response after a delay",
 			bufs: [][]byte{head, body},
@@ -92,44 +85,62 @@ func TestWriteAndAwait(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := newUpstreamServer(t)
-			peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-			p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff})
-			defer p.Close()
-			c, err := p.Dial(context.Background(), peer, time.Second)
-			if err != nil {
-				t.Fatal(err)
+		for _, raw := range []bool{false, true} {
+			name := tc.name
+			if raw {
+				name += " (RawSocketIO)"
 			}
-			defer c.Close()
-			s := srv.accept(t)
-			total := 0
-			for _, b := range tc.bufs {
-				total += len(b)
-			}
-			lens := []int{len(tc.bufs[0]), len(tc.bufs[len(tc.bufs)-1])}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				tc.upstream(t, s, total)
-			}()
-			_ = c.SetReadDeadline(time.Now().Add(tc.deadline))
-			n, awaited, err := c.WriteAndAwait(tc.bufs)
-			if err != nil || n != int64(total) || awaited != tc.awaited {
-				t.Fatalf("WriteAndAwait = %d, %v, %v; want %d, %v, nil", n, awaited, err, total, tc.awaited)
-			}
-			if len(tc.bufs[0]) != lens[0] || len(tc.bufs[len(tc.bufs)-1]) != lens[1] {
-				t.Fatal("WriteAndAwait changed the caller's buffers")
-			}
-			if tc.name == "response after a delay" && !readableNow(t, c) {
-				t.Fatal("WriteAndAwait returned before the response arrived")
-			}
-			got := make([]byte, 64)
-			m, rerr := c.Read(got)
-			tc.read(t, got[:m], rerr)
-			<-done
-		})
+			t.Run(name, func(t *testing.T) { tc.run(t, raw) })
+		}
 	}
+}
+
+// awaitCase is one TestWriteAndAwait case.
+type awaitCase struct {
+	name     string
+	bufs     [][]byte
+	upstream func(t *testing.T, s net.Conn, request int) // reads the request, then acts
+	deadline time.Duration
+	awaited  bool
+	read     func(t *testing.T, got []byte, err error) // the Read after the call
+}
+
+func (tc awaitCase) run(t *testing.T, raw bool) {
+	srv := newUpstreamServer(t)
+	peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
+	p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff, RawSocketIO: raw})
+	defer p.Close()
+	c, err := p.Dial(context.Background(), peer, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := srv.accept(t)
+	total := 0
+	for _, b := range tc.bufs {
+		total += len(b)
+	}
+	lens := []int{len(tc.bufs[0]), len(tc.bufs[len(tc.bufs)-1])}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tc.upstream(t, s, total)
+	}()
+	_ = c.SetReadDeadline(time.Now().Add(tc.deadline))
+	n, awaited, err := c.WriteAndAwait(tc.bufs)
+	if err != nil || n != int64(total) || awaited != tc.awaited {
+		t.Fatalf("WriteAndAwait = %d, %v, %v; want %d, %v, nil", n, awaited, err, total, tc.awaited)
+	}
+	if len(tc.bufs[0]) != lens[0] || len(tc.bufs[len(tc.bufs)-1]) != lens[1] {
+		t.Fatal("WriteAndAwait changed the caller's buffers")
+	}
+	if tc.name == "response after a delay" && !readableNow(t, c) {
+		t.Fatal("WriteAndAwait returned before the response arrived")
+	}
+	got := make([]byte, 64)
+	m, rerr := c.Read(got)
+	tc.read(t, got[:m], rerr)
+	<-done
 }
 
 // readableNow peeks at c's socket without waiting.
