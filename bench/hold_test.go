@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ var hold = flag.Duration("hold", 0, "BenchmarkHoldITK: keep the mpm-itk case's b
 // addresses and pids go to $TMPDIR/itkcase.hold, one per line
 // ("apache ADDR PID..." first). Drive it with wrk -s on the hosts.lua that
 // is written next to it. It skips without -hold; every process it starts, it
-// stops.
+// stops, also when SIGINT or SIGTERM ends the hold early.
 func BenchmarkHoldITK(b *testing.B) {
 	if *hold <= 0 {
 		b.Skip("runs with -hold DURATION (profiling by hand)")
@@ -46,8 +49,14 @@ func BenchmarkHoldITK(b *testing.B) {
 	if err := os.WriteFile(holdFile, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("holding for %v; see %s", *hold, holdFile)
-	time.Sleep(*hold)
+	b.Logf("holding for %v (or until SIGINT/SIGTERM); see %s", *hold, holdFile)
+	// A signal ends the hold early and still runs the deferred stops.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+	case <-time.After(*hold):
+	}
 	b.ReportMetric(0, "ns/op")
 }
 
