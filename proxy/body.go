@@ -227,10 +227,8 @@ func (st *reqState) writeDeadline() time.Time {
 func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) (res attemptResult, awaited bool) {
 	_ = conn.ArmWriteDeadline(st.clock, st.clock.Add(st.conf.upstreamSendTO)) // connect read the clock
 	st.sentUpstream = 0
-	// conn's Write and Writev are raw system calls where the platform
-	// allows (upstream.Conn): head and a buffered body leave in one sendmsg.
-	raw := conn
 	if st.body.isBuffered || !st.req.HasBody() || !st.conf.passReqBody {
+		// Head and a buffered body leave in one sendmsg.
 		st.iov = [2][]byte{st.upHead}
 		if len(st.body.buffered) > 0 && st.body.isBuffered && st.conf.passReqBody {
 			st.iov[1] = st.body.buffered
@@ -245,15 +243,15 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) (res att
 		return attemptResult{}, awaited
 	}
 	// Streaming body.
-	m, err := raw.Write(st.upHead)
+	m, err := conn.Write(st.upHead)
 	st.sentUpstream = int64(m)
 	if err != nil {
 		return st.sendFailure(err, m > 0), false
 	}
 	st.body.consumed = true
-	var dst io.Writer = raw
+	var dst io.Writer = conn
 	if body.chunked {
-		st.chunked.Reset(raw)
+		st.chunked.Reset(conn)
 		dst = &st.chunked
 	}
 	total := int64(len(st.body.buffered))

@@ -6,9 +6,10 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"sliceproxy/internal/rawsys"
 )
 
 // awaitState is a Conn's part of WriteAndAwait. The callback is made once
@@ -105,38 +106,20 @@ func (aw *awaitState) onReadable(c *Conn, fd uintptr) bool {
 		return true
 	}
 	aw.wrote = true
-	iovs := 0
-	for _, b := range aw.bufs {
-		if len(b) == 0 {
-			continue
-		}
-		aw.iov[iovs] = unix.Iovec{Base: &b[0]}
-		aw.iov[iovs].SetLen(len(b))
-		iovs++
-	}
-	if iovs == 0 {
+	iov := rawsys.AppendIovecs(aw.iov[:0], aw.bufs, len(aw.iov))
+	if len(iov) == 0 {
 		return true
 	}
-	msg := unix.Msghdr{Iov: &aw.iov[0]}
-	msg.SetIovlen(iovs)
-	for {
-		send := syscall.Syscall
-		if c.rs != nil {
-			send = syscall.RawSyscall // RawSocketIO: no runtime bookkeeping
-		}
-		r, _, e := send(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
-		switch e {
-		case 0:
-			aw.n = int64(r)
-			return aw.n < aw.total // all sent: wait for the response
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return true // the socket's buffer is full: write the usual way
-		default:
-			aw.err = &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
-				Err: os.NewSyscallError("sendmsg", e)}
-			return true
-		}
+	// RawSocketIO connections send without the runtime's bookkeeping too.
+	r, e := rawsys.Sendmsg(fd, iov, c.rs != nil)
+	switch e {
+	case 0:
+		aw.n = int64(r)
+		return aw.n < aw.total // all sent: wait for the response
+	case syscall.EAGAIN:
+		return true // the socket's buffer is full: write the usual way
 	}
+	aw.err = &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
+		Err: os.NewSyscallError("sendmsg", e)}
+	return true
 }

@@ -43,3 +43,39 @@ func EpollWaitNow(epfd uintptr, events []unix.EpollEvent) (int, error) {
 	}
 	return 0, e
 }
+
+// AppendIovecs appends to iov an iovec for each non-empty buffer of bufs,
+// stopping when iov holds max of them (one sendmsg takes a bounded list).
+func AppendIovecs(iov []unix.Iovec, bufs [][]byte, max int) []unix.Iovec {
+	for _, b := range bufs {
+		if len(iov) >= max {
+			break
+		}
+		if len(b) == 0 {
+			continue
+		}
+		v := unix.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	return iov
+}
+
+// Sendmsg is one sendmsg(fd, iov, MSG_NOSIGNAL) on a non-blocking socket
+// (retried on EINTR); iov must not be empty. raw makes it without the
+// runtime's system call bookkeeping (no thread handoff if the kernel
+// deschedules the caller inside it). The errno is 0 on success.
+func Sendmsg(fd uintptr, iov []unix.Iovec, raw bool) (int, syscall.Errno) {
+	msg := unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(len(iov))
+	send := syscall.Syscall
+	if raw {
+		send = syscall.RawSyscall
+	}
+	for {
+		n, _, e := send(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
+		if e != syscall.EINTR {
+			return int(n), e
+		}
+	}
+}

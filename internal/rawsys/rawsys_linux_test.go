@@ -102,3 +102,27 @@ func TestEpollWaitNow(t *testing.T) {
 		t.Fatal("EpollWaitNow on a bad descriptor: no error")
 	}
 }
+
+// TestAppendIovecs: empty buffers are skipped and the list stops at max.
+func TestAppendIovecs(t *testing.T) {
+	a, b, c := []byte("ab"), []byte("cde"), []byte("f")
+	for _, tc := range []struct {
+		bufs [][]byte
+		max  int
+		want []int // lengths
+	}{
+		{[][]byte{a, nil, b, {}, c}, 8, []int{2, 3, 1}},
+		{[][]byte{a, b, c}, 2, []int{2, 3}},
+		{[][]byte{nil, {}}, 4, nil},
+	} {
+		iov := AppendIovecs(nil, tc.bufs, tc.max)
+		if len(iov) != len(tc.want) {
+			t.Fatalf("%d iovecs, want %d", len(iov), len(tc.want))
+		}
+		for i, v := range iov {
+			if int(v.Len) != tc.want[i] {
+				t.Errorf("iovec %d has length %d, want %d", i, v.Len, tc.want[i])
+			}
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -156,26 +155,10 @@ func (s *RawSocket) writev(bufs [][]byte) (int64, error) {
 // returns false to wait for writability after a partial write.
 func (s *RawSocket) sendv(fd uintptr) bool {
 	for len(s.wbufs) > 0 {
-		s.iov = s.iov[:0]
-		for _, b := range s.wbufs {
-			if len(s.iov) == maxIovecs {
-				break
-			}
-			if len(b) == 0 {
-				continue
-			}
-			v := unix.Iovec{Base: &b[0]}
-			v.SetLen(len(b))
-			s.iov = append(s.iov, v)
-		}
-		var msg unix.Msghdr
-		msg.Iov = &s.iov[0]
-		msg.SetIovlen(len(s.iov))
-		n, _, e := unix.RawSyscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
+		s.iov = rawsys.AppendIovecs(s.iov[:0], s.wbufs, maxIovecs)
+		n, e := rawsys.Sendmsg(fd, s.iov, true)
 		switch e {
 		case 0:
-		case syscall.EINTR:
-			continue
 		case syscall.EAGAIN:
 			return false
 		default:
