@@ -28,6 +28,13 @@ type testProxy struct {
 // 127.0.0.1:0". Extra files (relative name → content) are written first.
 func startProxy(t testing.TB, httpBody string, files map[string]string) *testProxy {
 	t.Helper()
+	return startProxyWith(t, httpBody, files, LoadOptions{})
+}
+
+// startProxyWith is startProxy with load options (Prefix is always the
+// temporary directory).
+func startProxyWith(t testing.TB, httpBody string, files map[string]string, opt LoadOptions) *testProxy {
+	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
 		p := filepath.Join(dir, name)
@@ -42,7 +49,8 @@ func startProxy(t testing.TB, httpBody string, files map[string]string) *testPro
 		"access_log " + dir + "/access.log;\n" + strings.ReplaceAll(httpBody, "{{DIR}}", dir) + "\n}\n"
 	cfg, diags := nginxconf.ParseBytes(filepath.Join(dir, "nginx.conf"), []byte(conf), nginxconf.Options{Prefix: dir + "/"})
 	failOnErrors(t, diags, conf)
-	rt, diags := Load(cfg, LoadOptions{Prefix: dir + "/"})
+	opt.Prefix = dir + "/"
+	rt, diags := Load(cfg, opt)
 	failOnErrors(t, diags, conf)
 	srv, err := NewServer(rt)
 	if err != nil {

@@ -33,6 +33,9 @@ type RunOptions struct {
 	// syscall.SIGHUP etc. on it). When nil, the process's HUP, QUIT, TERM,
 	// INT and USR1 are used.
 	Signals <-chan os.Signal
+	// RuntimeSocketIO is LoadOptions.RuntimeSocketIO, for every load and
+	// reload.
+	RuntimeSocketIO bool
 }
 
 // Run serves the configuration until ctx ends or a signal stops it: the
@@ -155,7 +158,7 @@ func loadConfig(opt RunOptions) (*Runtime, error) {
 		}
 		return nil, err
 	}
-	rt, diags := Load(cfg, LoadOptions{Prefix: opt.Prefix, ErrorLog: opt.ErrorLog})
+	rt, diags := Load(cfg, LoadOptions{Prefix: opt.Prefix, ErrorLog: opt.ErrorLog, RuntimeSocketIO: opt.RuntimeSocketIO})
 	if err := reportDiags(opt.Stderr, diags); err != nil {
 		return nil, err
 	}

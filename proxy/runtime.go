@@ -26,6 +26,9 @@ type Runtime struct {
 	servers   []*serverConf
 	errorLog  *ErrorLog
 	logs      *logSet
+	// rawSocketIO wraps accepted client connections in http1.SocketConn
+	// (LoadOptions.RuntimeSocketIO).
+	rawSocketIO bool
 
 	refs      atomic.Int64
 	closeOnce sync.Once

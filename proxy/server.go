@@ -220,6 +220,9 @@ func (s *Server) acceptLoop(l *boundListener) {
 			continue
 		}
 		backoff = 0
+		if s.Runtime().rawSocketIO {
+			c = http1.WrapSocket(c)
+		}
 		cc := s.newClientConn(c, l)
 		if cc == nil {
 			continue

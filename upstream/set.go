@@ -24,7 +24,8 @@ type Options struct {
 	// RawSocketIO makes the pools' connections read and write with raw
 	// system calls (http1.RawSocket, Linux): less CPU per request and no
 	// thread handoffs with GOMAXPROCS=1, but a thread preempted inside such
-	// a call holds its P (see proxy/perf). Off by default.
+	// a call holds its P (see proxy/perf). Off by default here; the proxy
+	// turns it on unless told otherwise (proxy.LoadOptions.RuntimeSocketIO).
 	RawSocketIO bool
 }
 

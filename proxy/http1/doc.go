@@ -74,8 +74,11 @@
 // waits and deadlines apply as for net.Conn, but there is no entersyscall /
 // exitsyscall, so with GOMAXPROCS=1 sysmon never hands the P to another
 // thread while a loopback write is preempted by the process it woke.
-// SocketConn wraps an accepted client connection with it; upstream's pools
-// use it when asked (upstream.Options.RawSocketIO). A Reader waiting for the
+// SocketConn wraps an accepted client connection with it (and keeps
+// sendfile and splice: its ReadFrom hands the socket's own ReadFrom a source
+// it recognises); upstream's pools use it when asked
+// (upstream.Options.RawSocketIO). The proxy does both unless
+// proxy.LoadOptions.RuntimeSocketIO says otherwise. A Reader waiting for the
 // next request on an idle connection reads with the same raw call. The
 // measurements are in proxy/perf.
 package http1

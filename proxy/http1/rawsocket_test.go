@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -253,6 +254,91 @@ func BenchmarkSocketRoundTrip(b *testing.B) {
 				if _, err := io.ReadFull(rw, buf[:len(msg)]); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// readFromRecorder is a TCP connection that records what its ReadFrom is
+// given, to see that SocketConn hands the kernel-copy paths (sendfile,
+// splice) a source *net.TCPConn recognises.
+type readFromRecorder struct {
+	*net.TCPConn
+	got io.Reader
+}
+
+func (r *readFromRecorder) ReadFrom(src io.Reader) (int64, error) {
+	r.got = src
+	return r.TCPConn.ReadFrom(src)
+}
+
+func TestSocketConnReadFrom(t *testing.T) {
+	const payload = "0123456789abcdef"
+	file := func(t *testing.T) *os.File {
+		f, err := os.CreateTemp(t.TempDir(), "body")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if _, err := f.WriteString(payload); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// socket is a SocketConn with payload waiting to be read, its peer
+	// closed for writing.
+	socket := func(t *testing.T) *SocketConn {
+		a, b := tcpPair(t)
+		if _, err := b.Write([]byte(payload)); err != nil {
+			t.Fatal(err)
+		}
+		b.CloseWrite()
+		return &SocketConn{Conn: a, rs: rawOrSkip(t, a)}
+	}
+	tests := []struct {
+		name  string
+		src   func(t *testing.T) io.Reader
+		want  string
+		left  int64  // N left in an io.LimitedReader source
+		given string // the source's type the TCPConn's ReadFrom sees
+	}{
+		// An *os.File copies itself (its WriteTo finds the socket through
+		// SyscallConn and uses sendfile); so does a bytes.Reader, by Write.
+		{"file", func(t *testing.T) io.Reader { return file(t) }, payload, -1, "<nil>"},
+		{"file limited", func(t *testing.T) io.Reader { return &io.LimitedReader{R: file(t), N: 10} }, payload[:10], 0, "*io.LimitedReader(*os.File)"},
+		{"socket", func(t *testing.T) io.Reader { return socket(t) }, payload, -1, "*net.TCPConn"},
+		{"socket limited", func(t *testing.T) io.Reader { return &io.LimitedReader{R: socket(t), N: 100} }, payload, 100 - int64(len(payload)), "*io.LimitedReader(*net.TCPConn)"},
+		{"other", func(t *testing.T) io.Reader { return bytes.NewReader([]byte(payload)) }, payload, -1, "<nil>"},
+	}
+	typeName := func(r io.Reader) string {
+		if lr, ok := r.(*io.LimitedReader); ok {
+			return fmt.Sprintf("%T(%T)", lr, lr.R)
+		}
+		return fmt.Sprintf("%T", r)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := tcpPair(t)
+			rec := &readFromRecorder{TCPConn: a}
+			dst := &SocketConn{Conn: rec, rs: rawOrSkip(t, a)}
+			src := tt.src(t)
+			n, err := io.Copy(dst, src)
+			if err != nil || n != int64(len(tt.want)) {
+				t.Fatalf("io.Copy = %d, %v; want %d", n, err, len(tt.want))
+			}
+			if got := typeName(rec.got); got != tt.given {
+				t.Errorf("the socket's ReadFrom got a %s, want %s", got, tt.given)
+			}
+			if lr, ok := src.(*io.LimitedReader); ok && lr.N != tt.left {
+				t.Errorf("LimitedReader.N = %d after the copy, want %d", lr.N, tt.left)
+			}
+			a.CloseWrite()
+			got, err := io.ReadAll(b)
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("peer read %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

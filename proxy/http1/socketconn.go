@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"io"
 	"net"
 	"syscall"
 )
@@ -33,6 +34,34 @@ func (c *SocketConn) Write(p []byte) (int, error) { return c.rs.Write(p) }
 // Writev writes the buffers in order, in one system call when the kernel
 // takes them all.
 func (c *SocketConn) Writev(bufs [][]byte) (int64, error) { return c.rs.Writev(bufs) }
+
+// ReadFrom copies r to the socket with the wrapped connection's ReadFrom,
+// so that a file still goes out with sendfile and another socket's data with
+// splice (io.Copy prefers it, and *net.TCPConn recognises only its own
+// kind). A SocketConn source, alone or under an io.LimitedReader, is
+// unwrapped for that: a RawSocket buffers nothing, so reading its
+// connection directly skips no data.
+func (c *SocketConn) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := c.Conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(writerOnly{c}, r)
+	}
+	switch src := r.(type) {
+	case *SocketConn:
+		return rf.ReadFrom(src.Conn)
+	case *io.LimitedReader:
+		if sc, ok := src.R.(*SocketConn); ok {
+			inner := io.LimitedReader{R: sc.Conn, N: src.N}
+			n, err := rf.ReadFrom(&inner)
+			src.N = inner.N
+			return n, err
+		}
+	}
+	return rf.ReadFrom(r)
+}
+
+// writerOnly hides a ReadFrom method from io.Copy, which would call it again.
+type writerOnly struct{ io.Writer }
 
 // SyscallConn is the wrapped connection's, so that a Reader can still wait
 // for an idle connection without holding a buffer.
