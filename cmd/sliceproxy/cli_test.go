@@ -257,3 +257,29 @@ func TestReadmeDirectiveTable(t *testing.T) {
 			"the markers is exactly the output of \"sliceproxy directives --format markdown\"")
 	}
 }
+
+// TestSocketIOEnv: SLICEPROXY_SOCKET_IO takes raw or runtime; anything else
+// stops the start with a message naming it, before the configuration is read.
+func TestSocketIOEnv(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.conf")
+	for _, tt := range []struct {
+		value   string
+		wantMsg string // in stderr
+	}{
+		{"bogus", `invalid SLICEPROXY_SOCKET_IO value "bogus" (raw or runtime)`},
+		{"raw", "missing.conf"},
+		{"runtime", "missing.conf"},
+		{"", "missing.conf"},
+	} {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv(socketIOEnv, tt.value)
+			_, stderr, code := runCLI("-c", missing)
+			if code != 1 || !strings.Contains(stderr, tt.wantMsg) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, tt.wantMsg)
+			}
+			if tt.value != "bogus" && strings.Contains(stderr, socketIOEnv) {
+				t.Errorf("valid value %q rejected: %q", tt.value, stderr)
+			}
+		})
+	}
+}
