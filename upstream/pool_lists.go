@@ -84,6 +84,13 @@ func (p *Pool) park(c *Conn, s *slice, now, idleFor int64) {
 		eb := &p.buckets[b]
 		c.bucket = int8(b)
 		c.deadline = now + eb.d
+		if eb.tail != nil && c.deadline < eb.tail.deadline {
+			// Put reads the clock before taking the lock, so a Put that
+			// read it a little earlier can come second: it takes the
+			// tail's deadline (later by that little) and the bucket stays
+			// in deadline order, which the expiry sweep relies on.
+			c.deadline = eb.tail.deadline
+		}
 		c.expNext, c.expPrev = nil, eb.tail
 		if eb.tail != nil {
 			eb.tail.expNext = c

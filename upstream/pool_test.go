@@ -258,6 +258,26 @@ func TestPoolRules(t *testing.T) {
 				e.t.Fatalf("TimedOut=%d", st.TimedOut)
 			}
 		}},
+		{"a Put that read the clock earlier but locked later keeps the bucket in order", 1, PoolConfig{MaxIdle: 4, IdleTimeout: 10 * time.Second}, func(e *env) {
+			// Put reads the clock before its lock: two Puts can park in the
+			// opposite order of their clock reads. A clock stepping back
+			// between two Puts is the same as far as the pool can tell.
+			c1, _ := e.dial(0)
+			c2, _ := e.dial(0)
+			e.wantPut(c1, okOutcome("", 0), ReasonNone)
+			e.clk.mu.Lock()
+			e.clk.now = e.clk.now.Add(-time.Microsecond)
+			e.clk.mu.Unlock()
+			e.wantPut(c2, okOutcome("", 0), ReasonNone)
+			if c2.deadline != c1.deadline {
+				e.t.Fatalf("second deadline %d, want the first's %d", c2.deadline, c1.deadline)
+			}
+			e.pool.checkInvariants(e.t)
+			e.clk.Advance(10*time.Second + time.Microsecond)
+			if st := e.pool.Stats(); st.Idle != 0 || st.TimedOut != 2 {
+				e.t.Fatalf("after keepalive_timeout: %+v", st)
+			}
+		}},
 		{"keepalive_requests", 1, PoolConfig{MaxIdle: 4, MaxRequests: 3}, func(e *env) {
 			c, _ := e.dial(0)
 			e.wantPut(c, okOutcome("", 0), ReasonNone) // request 1
