@@ -201,39 +201,64 @@ server { listen 127.0.0.1:0; location / {
 // -benchtime=1x: later iterations reuse the goroutine stacks the first one
 // freed and understate the cost.
 func BenchmarkIdleClientMemory(b *testing.B) {
-	const n = 200 // below the harness's worker_connections 256
+	tp := startIdleBenchProxy(b)
+	for i := 0; i < b.N; i++ {
+		before := idleBenchMem()
+		conns := openIdleClients(b, tp.addr)
+		after := idleBenchMem()
+		b.ReportMetric(float64(after.heap+after.stack-before.heap-before.stack)/idleBenchConns, "bytes/idle-conn")
+		closeAll(conns)
+	}
+}
+
+// idleBenchConns is how many idle clients the idle-memory benchmarks open:
+// below the harness's worker_connections 256.
+const idleBenchConns = 200
+
+// startIdleBenchProxy starts the idle-memory benchmarks' proxy: a
+// keep-alive upstream answering "ok".
+func startIdleBenchProxy(b *testing.B) *testProxy {
 	be := startCannedBackend(b, "ok")
-	tp := startProxy(b, `
+	return startProxy(b, `
 access_log off;
 upstream be { server `+be.ln.Addr().String()+`; keepalive 8; }
 server { listen 127.0.0.1:0; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } }`, nil)
-	measure := func() uint64 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return ms.HeapInuse + ms.StackInuse
+}
+
+// openIdleClients opens idleBenchConns connections to addr, makes one
+// request on each, and returns once they are idle and parked.
+func openIdleClients(b *testing.B, addr string) []net.Conn {
+	conns := make([]net.Conn, 0, idleBenchConns)
+	for j := 0; j < idleBenchConns; j++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			b.Fatal(err)
+		}
+		if err := readBenchResponse(bufio.NewReader(c)); err != nil {
+			b.Fatal(err)
+		}
 	}
-	for i := 0; i < b.N; i++ {
-		before := measure()
-		conns := make([]net.Conn, 0, n)
-		for j := 0; j < n; j++ {
-			c, err := net.Dial("tcp", tp.addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			conns = append(conns, c)
-			if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-				b.Fatal(err)
-			}
-			if err := readBenchResponse(bufio.NewReader(c)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		time.Sleep(5 * parkGrace) // idle connections are parked after parkGrace (s2_park.go)
-		after := measure()
-		b.ReportMetric(float64(after-before)/n, "bytes/idle-conn")
-		for _, c := range conns {
-			c.Close()
-		}
+	time.Sleep(5 * parkGrace) // idle connections are parked after parkGrace (s2_park.go)
+	return conns
+}
+
+// memInUse is the heap and the goroutine stacks in use.
+type memInUse struct{ heap, stack uint64 }
+
+// idleBenchMem collects garbage and reports what is in use.
+func idleBenchMem() memInUse {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return memInUse{ms.HeapInuse, ms.StackInuse}
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		c.Close()
 	}
 }

@@ -4,7 +4,6 @@ package proxy
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"syscall"
@@ -114,9 +113,7 @@ func (ip *idleParker) stop() {
 // through Go's network poller (as upstream/watch_linux.go does for idle
 // pooled upstream connections), so the poller costs one parked goroutine.
 type idlePoller struct {
-	epfd int
-	file *os.File
-	raw  syscall.RawConn
+	ep   *rawsys.Epoll
 	done chan struct{}
 
 	mu sync.Mutex
@@ -139,21 +136,11 @@ type idlePoller struct {
 const parkEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 func newIdlePoller() (*idlePoller, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := rawsys.NewEpoll("client-keepalive-epoll", 128)
 	if err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
+		return nil, err
 	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("epoll fd nonblocking: %w", err)
-	}
-	f := os.NewFile(uintptr(epfd), "client-keepalive-epoll")
-	raw, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("epoll fd raw conn: %w", err)
-	}
-	p := &idlePoller{epfd: epfd, file: f, raw: raw, done: make(chan struct{})}
+	p := &idlePoller{ep: ep, done: make(chan struct{})}
 	p.timer = time.AfterFunc(time.Hour, p.expire)
 	p.timer.Stop()
 	go p.loop()
@@ -199,9 +186,9 @@ func (p *idlePoller) park(c *clientConn) bool {
 // socket removes it).
 func (p *idlePoller) register(fd int, ps *parkState) error {
 	ev := unix.EpollEvent{Events: parkEvents, Fd: int32(ps.slot), Pad: int32(ps.gen)}
-	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	err := unix.EpollCtl(p.ep.Fd, unix.EPOLL_CTL_ADD, fd, &ev)
 	if errors.Is(err, unix.EEXIST) {
-		err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+		err = unix.EpollCtl(p.ep.Fd, unix.EPOLL_CTL_MOD, fd, &ev)
 	}
 	return err
 }
@@ -248,22 +235,15 @@ func (p *idlePoller) unpark(c *clientConn) {
 // loop wakes the connections whose sockets became readable.
 func (p *idlePoller) loop() {
 	defer close(p.done)
-	events := make([]unix.EpollEvent, 128)
-	woken := make([]*clientConn, 0, len(events))
-	var n int
-	var werr error
-	// One closure for the goroutine's life: waiting allocates nothing.
-	wait := func(fd uintptr) bool {
-		n, werr = rawsys.EpollWaitNow(fd, events)
-		return n > 0 || werr != nil
-	}
+	var woken []*clientConn
 	for {
-		if err := p.raw.Read(wait); err != nil || werr != nil {
+		events, err := p.ep.Wait()
+		if err != nil {
 			return // closed by stop (epoll_wait cannot fail otherwise)
 		}
 		woken = woken[:0]
 		p.mu.Lock()
-		for _, ev := range events[:n] {
+		for _, ev := range events {
 			s := uint32(ev.Fd)
 			if s == 0 || int(s) > len(p.conns) {
 				continue
@@ -309,6 +289,6 @@ func (p *idlePoller) stop() {
 	p.closed = true
 	p.timer.Stop()
 	p.mu.Unlock()
-	p.file.Close()
+	p.ep.Close()
 	<-p.done
 }

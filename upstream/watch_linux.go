@@ -3,9 +3,8 @@
 package upstream
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -16,57 +15,37 @@ import (
 // The epoll descriptor itself is waited on through Go's network poller, so
 // a pool costs one parked goroutine and no thread.
 type epollWatcher struct {
-	epfd int
-	file *os.File
-	raw  syscall.RawConn
+	ep   *rawsys.Epoll
 	done chan struct{}
 }
 
 const watchEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 func newEpollWatcher(p *Pool) (*epollWatcher, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := rawsys.NewEpoll("upstream-keepalive-epoll", 128)
 	if err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
+		return nil, err
 	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("epoll fd nonblocking: %w", err)
-	}
-	f := os.NewFile(uintptr(epfd), "upstream-keepalive-epoll")
-	raw, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("epoll fd raw conn: %w", err)
-	}
-	w := &epollWatcher{epfd: epfd, file: f, raw: raw, done: make(chan struct{})}
+	w := &epollWatcher{ep: ep, done: make(chan struct{})}
 	go w.loop(p)
 	return w, nil
 }
 
 func (w *epollWatcher) loop(p *Pool) {
 	defer close(w.done)
-	events := make([]unix.EpollEvent, 128)
 	var stale []*Conn
-	var n int
-	var werr error
-	// One closure for the goroutine's life: waiting allocates nothing.
-	wait := func(fd uintptr) bool {
-		n, werr = rawsys.EpollWaitNow(fd, events)
-		return n > 0 || werr != nil
-	}
 	for {
-		err := w.raw.Read(wait)
-		if err != nil {
+		events, err := w.ep.Wait()
+		if errors.Is(err, rawsys.ErrEpollClosed) {
 			return // closed by stop
 		}
-		if werr != nil {
-			p.cfg.Log.Error().Err(werr).Str("upstream", p.cfg.Name).Msg("keepalive: epoll_wait failed")
+		if err != nil {
+			p.cfg.Log.Error().Err(err).Str("upstream", p.cfg.Name).Msg("keepalive: epoll_wait failed")
 			return
 		}
 		stale = stale[:0]
 		p.mu.Lock()
-		for _, ev := range events[:n] {
+		for _, ev := range events {
 			if c := p.watchEvent(uint32(ev.Fd), uint32(ev.Pad)); c != nil {
 				stale = append(stale, c)
 			}
@@ -87,7 +66,7 @@ func (w *epollWatcher) event(c *Conn) unix.EpollEvent {
 func (w *epollWatcher) add(c *Conn) error {
 	ev := w.event(c)
 	c.w.armed.Store(true)
-	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, int(c.w.fd), &ev); err != nil {
+	if err := unix.EpollCtl(w.ep.Fd, unix.EPOLL_CTL_ADD, int(c.w.fd), &ev); err != nil {
 		c.w.armed.Store(false)
 		return fmt.Errorf("epoll_ctl add: %w", err)
 	}
@@ -100,7 +79,7 @@ func (w *epollWatcher) add(c *Conn) error {
 func (w *epollWatcher) rearm(c *Conn) error {
 	ev := w.event(c)
 	c.w.armed.Store(true)
-	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, int(c.w.fd), &ev); err != nil {
+	if err := unix.EpollCtl(w.ep.Fd, unix.EPOLL_CTL_MOD, int(c.w.fd), &ev); err != nil {
 		c.w.armed.Store(false)
 		return fmt.Errorf("epoll_ctl mod: %w", err)
 	}
@@ -121,7 +100,7 @@ func (w *epollWatcher) rearmShared(c *Conn) error {
 			}
 		}
 	}
-	if err := w.raw.Control(c.w.rearmFn); err != nil {
+	if err := w.ep.Control(c.w.rearmFn); err != nil {
 		return err
 	}
 	return c.w.rearmErr
@@ -129,7 +108,7 @@ func (w *epollWatcher) rearmShared(c *Conn) error {
 
 // stop closes the epoll instance and waits for the loop to end.
 func (w *epollWatcher) stop() {
-	w.file.Close()
+	w.ep.Close()
 	<-w.done
 }
 

@@ -3,6 +3,7 @@
 package rawsys
 
 import (
+	"errors"
 	"net"
 	"syscall"
 	"testing"
@@ -124,5 +125,59 @@ func TestAppendIovecs(t *testing.T) {
 				t.Errorf("iovec %d has length %d, want %d", i, v.Len, tc.want[i])
 			}
 		}
+	}
+}
+
+// TestEpoll: Wait parks until a registered socket is readable and reports
+// its event; Close ends a Wait in progress with ErrEpollClosed.
+func TestEpoll(t *testing.T) {
+	client, _, fd := socketPair(t)
+	ep, err := NewEpoll("test-epoll", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: 7}
+	var ctlErr error
+	if err := ep.Control(func(epfd uintptr) { ctlErr = unix.EpollCtl(int(epfd), unix.EPOLL_CTL_ADD, int(fd), &ev) }); err != nil || ctlErr != nil {
+		t.Fatalf("Control: %v, epoll_ctl: %v", err, ctlErr)
+	}
+	type result struct {
+		events []unix.EpollEvent
+		err    error
+	}
+	waited := make(chan result, 1)
+	wait := func() {
+		events, err := ep.Wait()
+		waited <- result{append([]unix.EpollEvent(nil), events...), err}
+	}
+	go wait()
+	select {
+	case r := <-waited:
+		t.Fatalf("Wait returned with nothing ready: %+v", r)
+	case <-time.After(20 * time.Millisecond):
+	}
+	if _, err := client.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-waited:
+		if r.err != nil || len(r.events) != 1 || r.events[0].Fd != 7 {
+			t.Fatalf("Wait = %+v, %v; want the socket's event", r.events, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait never reported the readable socket")
+	}
+	go wait() // the one-shot registration is spent: this Wait parks
+	time.Sleep(10 * time.Millisecond)
+	if err := ep.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-waited:
+		if !errors.Is(r.err, ErrEpollClosed) {
+			t.Fatalf("Wait after Close = %+v, %v; want ErrEpollClosed", r.events, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the Wait")
 	}
 }
