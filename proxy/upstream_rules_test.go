@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sliceproxy/internal/testenv"
 )
 
 // TestNextUpstream: proxy_next_upstream moves to the next peer on errors
@@ -18,10 +20,7 @@ func TestNextUpstream(t *testing.T) {
 	slow := startFakeBackend(t, func(r *fakeRequest) fakeReply {
 		return fakeReply{Status: 200, Body: "slow", Delay: 300 * time.Millisecond}
 	})
-	// A port nothing listens on.
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := ln.Addr().String()
-	ln.Close()
+	dead := testenv.RefusingAddr(t)
 
 	tp := startProxy(t, `
 upstream deadfirst { server `+dead+`; server `+good.Addr()+`; }

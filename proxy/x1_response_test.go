@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"sliceproxy/internal/testenv"
 )
 
 // TestUpstreamRelativeLocation: nginx makes absolute only a Location that
@@ -120,7 +122,7 @@ server {
 // error page that fails answers with its own failure, not the status its
 // "=CODE" asked for (r->err_status is the new error).
 func TestOwnResponseTerminates(t *testing.T) {
-	dead := deadAddr(t)
+	dead := testenv.RefusingAddr(t)
 	tp := startProxy(t, `
 server {
     listen 127.0.0.1:0;
@@ -143,18 +145,6 @@ server {
 			t.Errorf("got %d %q, want nginx's 502 page", resp.Status, resp.Body)
 		}
 	})
-}
-
-// deadAddr is a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // TestRangeNotSatisfiable: a 416 from the static handler keeps

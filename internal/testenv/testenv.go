@@ -220,3 +220,25 @@ func (pr *Proc) Output() string { return pr.p.output.String() }
 
 // Pids lists the processes of the group.
 func (pr *Proc) Pids() []int { return pr.p.groupPids() }
+
+// RefusingAddr returns a loopback address whose connections are refused
+// (ECONNREFUSED) for the rest of the test. A socket stays bound to the port
+// without listening: a port only closed again after listening would go back
+// to the kernel, which hands it to the next listener on :0 — a test backend —
+// and the "dead" upstream would answer.
+func RefusingAddr(t testing.TB) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("testenv: socket: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("testenv: bind 127.0.0.1:0: %v", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("testenv: getsockname: %v", err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+}

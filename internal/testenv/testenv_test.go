@@ -2,11 +2,13 @@ package testenv
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,5 +67,32 @@ func TestNginxStarts(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(body) != "hello 127.0.0.1" {
 		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestRefusingAddr: the address refuses connections, and new listeners on :0
+// never get its port while it is held — the reuse that let a "dead" upstream
+// in a diff test be answered by the test's own backend.
+func TestRefusingAddr(t *testing.T) {
+	dead := RefusingAddr(t)
+	_, deadPort, _ := net.SplitHostPort(dead)
+	for i := 0; i < 200; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		ln.Close()
+		if port == deadPort {
+			t.Fatalf("listener %d got the held port %s", i, port)
+		}
+	}
+	c, err := net.DialTimeout("tcp", dead, 2*time.Second)
+	if err == nil {
+		c.Close()
+		t.Fatalf("dial %s succeeded, want connection refused", dead)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial %s: %v, want connection refused", dead, err)
 	}
 }

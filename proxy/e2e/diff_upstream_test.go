@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sliceproxy/internal/testenv"
 )
 
 // startRawUpstream answers every connection with the same raw bytes once
@@ -64,23 +66,11 @@ func startRawUpstream(t *testing.T, response string) string {
 	return ln.Addr().String()
 }
 
-// deadAddr is a loopback address where nothing listens.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestDiffUpstreamErrors: what the client sees when the upstream is down,
 // slow, silent, truncated or sends broken responses; proxy_next_upstream to
 // the next server.
 func TestDiffUpstreamErrors(t *testing.T) {
-	dead := deadAddr(t)
+	dead := testenv.RefusingAddr(t)
 	raw := map[string]string{
 		"garbage":    startRawUpstream(t, "HELLO THERE\r\n\r\nbody"),
 		"empty":      startRawUpstream(t, ""),
@@ -151,7 +141,7 @@ server {
 // the balancers' choices line up.
 func TestDiffUpstreamPolicies(t *testing.T) {
 	unavailable := startRawUpstream(t, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n\r\nbusy")
-	dead := deadAddr(t)
+	dead := testenv.RefusingAddr(t)
 	runDiffSuite(t, diffSuite{
 		files: map[string]string{"html/50x.html": "<h1>sorry</h1>\n"},
 		http: `server_tokens off;

@@ -83,7 +83,7 @@ server {
 // a retry after a dead peer listed like nginx lists it ("A, B").
 func TestAccessLogUpstreamVars(t *testing.T) {
 	rec := startBackend(t, nil)
-	dead := deadAddr(t)
+	dead := testenv.RefusingAddr(t)
 	cfg := poolConfig(rec, "keepalive 8 slice_key=$host slice_conn=2 slice_keylen=6;",
 		`log_format up '$request_uri st=$upstream_status addr=$upstream_addr reused=$upstream_keepalive_reused slice=$upstream_keepalive_slice';
 upstream withdead {
