@@ -115,7 +115,8 @@ func (st *reqState) readBodyToMemory(max int64) bool {
 			copy(nb, buf)
 			buf = nb
 		}
-		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		now := time.Now()
+		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
 		n, err := st.cbody.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		st.body.consumed = true
@@ -192,7 +193,8 @@ func (st *reqState) discardBody() bool {
 	st.cbody.ResetForRequest(st.c.rd, st.req)
 	buf := st.buffer()
 	for {
-		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		now := time.Now()
+		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
 		_, err := st.cbody.Read(buf)
 		if err == io.EOF {
 			st.body.done = true
@@ -265,14 +267,15 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) (res att
 	}
 	buf := st.buffer()
 	for {
-		_ = st.c.nc.SetReadDeadline(time.Now().Add(st.conf.clientBodyTimeout))
+		now := time.Now()
+		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
 		n, rerr := st.cbody.Read(buf)
 		total += int64(n)
 		if body.chunked && st.conf.clientMaxBodySize > 0 && total > st.conf.clientMaxBodySize {
 			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}, false
 		}
 		if n > 0 {
-			now := time.Now()
+			now = time.Now()
 			_ = conn.ArmWriteDeadline(now, now.Add(st.conf.upstreamSendTO))
 			w, werr := dst.Write(buf[:n])
 			st.sentUpstream += int64(w)

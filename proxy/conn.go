@@ -56,6 +56,9 @@ type clientConn struct {
 	// is only a little later (deadline.Lazy). Every write deadline of nc
 	// goes through armWriteDeadline or is recorded in wdl.
 	wdl deadline.Lazy
+	// rdl remembers the armed read deadline. Every read deadline of nc goes
+	// through readBy, setReadDeadline or the grace wait (s2_park_linux.go).
+	rdl deadline.Lazy
 
 	// idle is not connBusy while the connection waits for a request: the
 	// only time Server may close it without cutting a request (states in
@@ -183,6 +186,7 @@ func (c *clientConn) serve() {
 	opts.HostRules = sock.readerHostRules() // header lines after Host: its server's rules
 	opts.Buffers = c.srv.bufs
 	c.rd = http1.NewReader(c.nc, opts)
+	c.rd.SetDeadlineExtender(c.extendReadDeadline)
 	c.headerTimeout = def.headerTimeout
 	c.keepaliveTimeout = def.conf.keepaliveTimeout
 	rt.release()
@@ -214,7 +218,7 @@ func (c *clientConn) requestLoop(resumed bool) bool {
 		waiting := connIdleKeepAlive // a parked connection's state
 		if resumed {
 			resumed = false
-			_ = c.nc.SetReadDeadline(c.parked.deadline)
+			c.readBy(time.Now(), c.parked.deadline)
 		} else {
 			wait := c.headerTimeout
 			var deadline time.Time
@@ -226,10 +230,11 @@ func (c *clientConn) requestLoop(resumed bool) bool {
 					return true
 				}
 			}
+			now := time.Now()
 			if deadline.IsZero() {
-				deadline = time.Now().Add(wait)
+				deadline = now.Add(wait)
 			}
-			_ = c.nc.SetReadDeadline(deadline)
+			c.readBy(now, deadline)
 			waiting = c.idleState()
 			if !c.idle.CompareAndSwap(connBusy, waiting) {
 				return false
@@ -278,6 +283,7 @@ func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
 	d := time.Now().Add(def.headerTimeout)
 	_ = tc.SetDeadline(d)
 	c.wdl.Armed(d)
+	c.rdl.Armed(d)
 	if err := tc.Handshake(); err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
 			c.srv.logRuntime(LevelInfo, c.serial, "SSL_do_handshake() failed ("+err.Error()+") while SSL handshaking, client: "+c.remote.Addr().String())
@@ -286,6 +292,7 @@ func (c *clientConn) handshake(sock *socketConf, def *serverConf) bool {
 	}
 	_ = tc.SetDeadline(time.Time{})
 	c.wdl.Armed(time.Time{})
+	c.rdl.Armed(time.Time{})
 	c.upMu.Lock()
 	c.nc = tc
 	c.upMu.Unlock()
@@ -423,7 +430,7 @@ func (c *clientConn) lingeringClose() {
 		if d.After(end) {
 			d = end
 		}
-		_ = c.nc.SetReadDeadline(d)
+		c.setReadDeadline(d)
 		if _, err := c.nc.Read(buf[:]); err != nil {
 			return
 		}
@@ -431,6 +438,38 @@ func (c *clientConn) lingeringClose() {
 			return
 		}
 	}
+}
+
+// readBy makes the request reader's reads end by hard (client_header_timeout,
+// keepalive_timeout, client_body_timeout). An armed read deadline that is
+// earlier but still ahead — the keep-alive grace wait's — stays, and a read
+// it ends is extended to hard (http1.Reader.SetSoftDeadline): a connection
+// answering request after request then arms no timer per request. Reads on
+// nc itself, not through the reader, must use setReadDeadline.
+func (c *clientConn) readBy(now, hard time.Time) {
+	if a := c.rdl.Deadline(); !a.IsZero() && a.After(now) && !a.After(hard) {
+		c.rd.SetSoftDeadline(hard)
+		return
+	}
+	c.rd.SetSoftDeadline(time.Time{})
+	c.rdl.Armed(hard)
+	_ = c.nc.SetReadDeadline(hard)
+}
+
+// extendReadDeadline is the reader's extension of a soft deadline.
+func (c *clientConn) extendReadDeadline(hard time.Time) error {
+	c.rdl.Armed(hard)
+	return c.nc.SetReadDeadline(hard)
+}
+
+// setReadDeadline sets the read deadline to t exactly, for reads that do not
+// go through the request reader (lingering close, tunnels).
+func (c *clientConn) setReadDeadline(t time.Time) {
+	if c.rd != nil {
+		c.rd.SetSoftDeadline(time.Time{})
+	}
+	c.rdl.Armed(t)
+	_ = c.nc.SetReadDeadline(t)
 }
 
 // armWriteDeadline sets the client write deadline to t, asked at now, unless

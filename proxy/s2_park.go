@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// parkGrace is how long a keep-alive connection waits for its next request
-// in its goroutine before it is parked.
+// parkGrace is how long a keep-alive connection waits at least for its next
+// request in its goroutine before it is parked (at most three times as
+// long: the wait keeps an armed deadline in that range, see readableWithin).
 const parkGrace = 10 * time.Millisecond
 
 // Parking idle keep-alive connections.
@@ -24,7 +25,9 @@ const parkGrace = 10 * time.Millisecond
 //
 // A connection is parked only after parkGrace without a request: under load
 // the next request comes sooner, and the connection is served on without
-// the parking's epoll_ctl and fresh goroutine.
+// the parking's epoll_ctl and fresh goroutine. That wait's read deadline is
+// also the one the next request's head and body reads start under
+// (clientConn.readBy), so back-to-back requests arm no timer.
 //
 // Not parked, and served as before by a goroutine blocked in Read:
 //   - TLS connections: crypto/tls may hold decrypted records the socket no
@@ -91,7 +94,7 @@ func (c *clientConn) park(wait time.Duration) (parked bool, deadline time.Time) 
 	c.giveBackState()
 	// Idle already while it waits parkGrace: a reload or QUIT closes it
 	// then too.
-	if c.srv.idle.readableWithin(c, now.Add(min(parkGrace, wait))) {
+	if c.srv.idle.readableWithin(c, now, now.Add(min(parkGrace, wait))) {
 		c.idle.CompareAndSwap(connIdleKeepAlive, connBusy) // fails if closed meanwhile
 		return false, deadline
 	}

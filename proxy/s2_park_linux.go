@@ -44,9 +44,10 @@ func (ip *idleParker) park(c *clientConn) bool {
 	return p.park(c)
 }
 
-// readableWithin waits until end for c's socket to become readable (data,
-// end of stream, an error, or closed by the server); false when d passed.
-func (ip *idleParker) readableWithin(c *clientConn, end time.Time) bool {
+// readableWithin waits from now until end (or up to twice as long again)
+// for c's socket to become readable (data, end of stream, an error, or
+// closed by the server); false when the wait ended without.
+func (ip *idleParker) readableWithin(c *clientConn, now, end time.Time) bool {
 	ps := &c.parked
 	if ps.raw == nil {
 		sc, ok := c.nc.(syscall.Conn)
@@ -70,7 +71,11 @@ func (ip *idleParker) readableWithin(c *clientConn, end time.Time) bool {
 			return peekSocket(fd)
 		}
 	}
-	if err := c.nc.SetReadDeadline(end); err != nil {
+	// Any armed deadline from end to end plus twice the wait will do: a
+	// connection answering request after request then re-arms its timer
+	// about once per two waits, not per request. readBy keeps it for the
+	// head read that follows.
+	if err := c.rdl.SetReadBetween(c.nc, end, end.Add(2*end.Sub(now))); err != nil {
 		return true
 	}
 	ps.readyPoll = true

@@ -13,6 +13,6 @@ func (*idleParker) park(*clientConn) bool { return false }
 
 // readableWithin reports ready at once: nothing parks, the caller reads in
 // its goroutine.
-func (*idleParker) readableWithin(*clientConn, time.Time) bool { return true }
-func (*idleParker) unpark(*clientConn)                         {}
-func (*idleParker) stop()                                      {}
+func (*idleParker) readableWithin(*clientConn, time.Time, time.Time) bool { return true }
+func (*idleParker) unpark(*clientConn)                                    {}
+func (*idleParker) stop()                                                 {}

@@ -29,6 +29,8 @@ func (st *reqState) tunnel(conn *upstream.Conn) {
 		return
 	}
 	idle := st.conf.readTimeout
+	// pipe sets the client's read deadline itself, exactly.
+	c.setReadDeadline(time.Time{})
 	var wg sync.WaitGroup
 	wg.Add(2)
 	var up, down int64

@@ -34,7 +34,7 @@ func (c *clientConn) discardDeclaredBody(n int64, end time.Time) bool {
 		if d.After(end) {
 			d = end
 		}
-		_ = c.nc.SetReadDeadline(d)
+		c.setReadDeadline(d)
 		m, err := c.nc.Read(buf[:min(int64(len(buf)), n)])
 		n -= int64(m)
 		if err != nil || c.srv.closing.Load() {

@@ -66,3 +66,19 @@ func (l *Lazy) SetWrite(c net.Conn, now, t time.Time) error {
 // Armed records a deadline set on the connection directly (the zero time
 // for none).
 func (l *Lazy) Armed(t time.Time) { l.armed = t }
+
+// SetReadBetween keeps the armed read deadline when it lies between lo and
+// hi and sets hi otherwise: for a wait whose exact end does not matter (the
+// keep-alive grace before a connection is parked), so that a connection
+// serving request after request re-arms it once per hi-lo instead of once
+// per request.
+func (l *Lazy) SetReadBetween(c net.Conn, lo, hi time.Time) error {
+	if !l.armed.IsZero() && !l.armed.Before(lo) && !l.armed.After(hi) {
+		return nil
+	}
+	l.armed = hi
+	return c.SetReadDeadline(hi)
+}
+
+// Deadline returns the armed deadline (the zero time for none or unknown).
+func (l *Lazy) Deadline() time.Time { return l.armed }

@@ -132,3 +132,45 @@ func TestLazyOnARealConnection(t *testing.T) {
 		t.Errorf("timed out %v after the asked deadline", late)
 	}
 }
+
+func TestSetReadBetween(t *testing.T) {
+	base := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return base.Add(d) }
+	ms := time.Millisecond
+	tests := []struct {
+		name   string
+		armed  time.Time // recorded before the call (zero: none)
+		lo, hi time.Time
+		set    bool
+	}{
+		{"nothing armed: hi is set", time.Time{}, at(10 * ms), at(30 * ms), true},
+		{"armed inside: kept", at(20 * ms), at(10 * ms), at(30 * ms), false},
+		{"armed at lo: kept", at(10 * ms), at(10 * ms), at(30 * ms), false},
+		{"armed at hi: kept", at(30 * ms), at(10 * ms), at(30 * ms), false},
+		{"armed before lo: hi is set", at(9 * ms), at(10 * ms), at(30 * ms), true},
+		{"armed after hi (a 60s keep-alive wait): hi is set", at(60 * time.Second), at(10 * ms), at(30 * ms), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var l Lazy
+			l.Armed(tc.armed)
+			r := &recorder{}
+			if err := l.SetReadBetween(r, tc.lo, tc.hi); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(r.read) == 1; got != tc.set {
+				t.Fatalf("set = %v (%v), want %v", got, r.read, tc.set)
+			}
+			want := tc.armed
+			if tc.set {
+				want = tc.hi
+				if !r.read[0].Equal(tc.hi) {
+					t.Fatalf("set %v, want hi %v", r.read[0], tc.hi)
+				}
+			}
+			if !l.Deadline().Equal(want) {
+				t.Fatalf("Deadline() = %v, want %v", l.Deadline(), want)
+			}
+		})
+	}
+}

@@ -35,7 +35,11 @@ func (rd *Reader) setupIdleRead() {
 // conn.Read.
 func (rd *Reader) fillIdle() error {
 	rd.idleN, rd.idleErr = 0, nil
-	if err := rd.raw.Read(rd.idleFn); err != nil {
+	err := rd.raw.Read(rd.idleFn)
+	for err != nil && rd.extendDeadline(err) {
+		err = rd.raw.Read(rd.idleFn)
+	}
+	if err != nil {
 		rd.releaseIdleBuffer()
 		return err
 	}

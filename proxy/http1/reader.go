@@ -3,7 +3,9 @@ package http1
 import (
 	"errors"
 	"io"
+	"os"
 	"syscall"
+	"time"
 )
 
 // initialBufferSize is the first allocation of a Reader's buffer: big enough for a
@@ -45,6 +47,10 @@ type Reader struct {
 	idleFn  func(fd uintptr) bool
 	idleN   int
 	idleErr error
+
+	// softHard and extend: see SetSoftDeadline.
+	softHard time.Time
+	extend   func(hard time.Time) error
 }
 
 // NewReader returns a Reader over src with the given options (zero fields take
@@ -53,6 +59,34 @@ func NewReader(src io.Reader, opt Options) *Reader {
 	rd := &Reader{src: src, opt: opt.withDefaults()}
 	rd.setupIdleRead()
 	return rd
+}
+
+// SetSoftDeadline lets the connection's armed read deadline be earlier than
+// hard, the deadline that counts: a read it ends before hard calls
+// extend(hard) (set with SetDeadlineExtender), which arms hard, and reads
+// again. The zero time turns this off. It covers the reads of heads and of
+// Read (not WriteTo's copies).
+//
+// The client side uses it so that a connection answering request after
+// request keeps one armed deadline — the short wait before it is parked —
+// instead of re-arming a runtime timer twice per request: the head and body
+// reads' deadlines (keepalive_timeout, client_body_timeout) are only armed
+// when a read actually waits past the short one.
+func (rd *Reader) SetSoftDeadline(hard time.Time) { rd.softHard = hard }
+
+// SetDeadlineExtender sets the function SetSoftDeadline's extension calls.
+func (rd *Reader) SetDeadlineExtender(extend func(hard time.Time) error) { rd.extend = extend }
+
+// extendDeadline reports whether err is a read deadline that fired before
+// the soft deadline and was moved to it; the read is then tried again. The
+// soft deadline is used up: the deadline armed now is the one that counts.
+func (rd *Reader) extendDeadline(err error) bool {
+	if rd.softHard.IsZero() || rd.extend == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	hard := rd.softHard
+	rd.softHard = time.Time{}
+	return time.Now().Before(hard) && rd.extend(hard) == nil
 }
 
 // Reset discards buffered data and reads from src from now on, keeping the buffer's
@@ -143,6 +177,9 @@ func (rd *Reader) Read(p []byte) (int, error) {
 // readDirect reads from the connection into p, bypassing the buffer.
 func (rd *Reader) readDirect(p []byte) (int, error) {
 	n, err := rd.src.Read(p)
+	for n == 0 && err != nil && rd.extendDeadline(err) {
+		n, err = rd.src.Read(p)
+	}
 	rd.read += int64(n)
 	if err != nil {
 		rd.err = err
@@ -254,6 +291,9 @@ func (rd *Reader) fill() error {
 		rd.w += n
 		rd.read += int64(n)
 		if err != nil {
+			if n == 0 && rd.extendDeadline(err) {
+				continue
+			}
 			rd.err = err
 			if n > 0 {
 				return nil
