@@ -86,13 +86,19 @@ func startCannedBackend(tb testing.TB, body string) *cannedBackend {
 
 // BenchmarkProxiedRequest is one keep-alive client request through the
 // proxy to a keep-alive upstream (the raw proxy case of make bench, in
-// process). Allocations per request are the number to watch.
+// process), with a shared pool and with a sliced one (slice_key=$host, as in
+// the mpm-itk case). Allocations per request are the number to watch.
 func BenchmarkProxiedRequest(b *testing.B) {
-	be := startCannedBackend(b, string(bytes.Repeat([]byte("x"), 100)))
-	tp := startProxy(b, `
+	for _, bc := range []struct{ name, keepalive string }{
+		{"keepalive", "keepalive 64;"},
+		{"slice_key", "keepalive 64 slice_key=$host slice_conn=64;"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			be := startCannedBackend(b, string(bytes.Repeat([]byte("x"), 100)))
+			tp := startProxy(b, `
 access_log off;
 keepalive_requests 100000000;
-upstream be { server `+be.ln.Addr().String()+`; keepalive 64; }
+upstream be { server `+be.ln.Addr().String()+`; `+bc.keepalive+` }
 server {
     listen 127.0.0.1:0;
     location / {
@@ -101,22 +107,24 @@ server {
         proxy_set_header Connection "";
     }
 }`, nil)
-	c, err := net.Dial("tcp", tp.addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req := []byte("GET /bench HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		if err := readBenchResponse(br); err != nil {
-			b.Fatalf("%v\n%s", err, tp.errorLog())
-		}
+			c, err := net.Dial("tcp", tp.addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			req := []byte("GET /bench HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if err := readBenchResponse(br); err != nil {
+					b.Fatalf("%v\n%s", err, tp.errorLog())
+				}
+			}
+		})
 	}
 }
 

@@ -101,7 +101,7 @@ func (b *groupBuilder) pool(g *Group, ka *keepaliveConf) *Pool {
 		}
 	}
 	if ka.sliceKey != nil {
-		g.slice = sliceConfig{key: ka.sliceKey, conn: ka.sliceConn, keyLen: ka.keyLen}
+		g.slice = sliceConfig{key: ka.sliceKey, conn: ka.sliceConn, keyLen: ka.keyLen, keys: &keyInterner{}}
 		if ka.dyn != "" {
 			idx, ok := b.reg.Lookup(ka.dyn)
 			if !ok {

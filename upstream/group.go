@@ -85,6 +85,7 @@ type sliceConfig struct {
 	dyn    vars.Index     // slice_dyn=$VAR
 	hasDyn bool
 	keyLen int // slice_keylen
+	keys   *keyInterner
 }
 
 // Sliced reports whether the group's pool keeps connections per slice.
@@ -113,12 +114,13 @@ func (g *Group) SliceKey(req *vars.Request) string {
 	if g.slice.key == nil {
 		return ""
 	}
-	var buf [64]byte
-	b := g.slice.key.Eval(req, buf[:0])
+	// The request's scratch buffer: a local one would escape through the
+	// variable getters, and interning copies the key only the first time.
+	b := g.slice.key.EvalScratch(req)
 	if len(b) > g.slice.keyLen {
 		b = b[:g.slice.keyLen]
 	}
-	return string(b)
+	return g.slice.keys.intern(b)
 }
 
 // SliceLimit evaluates slice_conn or slice_dyn for a request. tengine reads

@@ -136,6 +136,13 @@ func (t *Template) Eval(req *Request, dst []byte) []byte {
 	return dst
 }
 
+// EvalScratch evaluates the template into a buffer the request owns and
+// reuses, so that a value used at once (a slice key looked up, a map's
+// source) costs no allocation once the buffer has grown. The result is valid
+// until the next evaluation that uses the request's scratch space at this
+// depth (a map variable, another EvalScratch); copy what must last.
+func (t *Template) EvalScratch(req *Request) []byte { return req.evalTemp(t) }
+
 // String evaluates the template into a new string.
 func (t *Template) String(req *Request) string {
 	if len(t.ops) == 1 && t.ops[0].kind == opLiteral {

@@ -108,3 +108,23 @@ func TestDeferUnknown(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestEvalScratch: EvalScratch gives what Eval gives, allocates nothing once
+// its buffer has grown, and the buffer is reused by the next evaluation.
+func TestEvalScratch(t *testing.T) {
+	reg := testRegistry(t)
+	q := newTestRequest(t, reg, clientRequest("GET", "/p?a=1", "Host: h.test", "X-Long-Name: v"))
+	for _, src := range []string{"", "plain", "$host", "$host:$arg_a", "${host}-$http_x_long_name-$host"} {
+		tpl, err := reg.Compile(src, nginxconf.Pos{File: "t.conf", Line: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := string(tpl.Eval(q, nil))
+		if got := string(tpl.EvalScratch(q)); got != want {
+			t.Errorf("%q: EvalScratch %q, Eval %q", src, got, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { tpl.EvalScratch(q) }); n != 0 {
+			t.Errorf("%q: %v allocations per EvalScratch", src, n)
+		}
+	}
+}
