@@ -17,8 +17,8 @@ func TestReadsAfterTheGraceWait(t *testing.T) {
 		return fakeReply{Status: 200, Body: fmt.Sprintf("%s %s %d", r.Method, r.URI, len(r.Body))}
 	})
 	tp := startProxy(t, `
-keepalive_timeout 400ms;
-client_body_timeout 400ms;
+keepalive_timeout 1s;
+client_body_timeout 1s;
 server { listen 127.0.0.1:0; location / { proxy_pass http://`+be.Addr()+`; } }`, nil)
 	const pause = 10 * parkGrace // well past the grace wait's deadline, well within the timeouts
 	tests := []struct {
@@ -32,9 +32,9 @@ server { listen 127.0.0.1:0; location / { proxy_pass http://`+be.Addr()+`; } }`,
 		{"head in three parts", []string{"GET /three HTTP/1.1\r\n", "Host: a\r\n", "\r\n"}, "GET /three 0", 0},
 		{"body in two parts", []string{"POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234", "56789"}, "POST /body 10", 0},
 		{"chunked body in two parts", []string{"POST /chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n", "0\r\n\r\n"}, "POST /chunked 5", 0},
-		{"next request never comes: keepalive_timeout", nil, "", 400 * time.Millisecond},
+		{"next request never comes: keepalive_timeout", nil, "", time.Second},
 		{"head stalls: keepalive_timeout", []string{"GET /stall HTTP/1.1\r\n"}, "", 0},
-		{"body stalls: client_body_timeout", []string{"POST /stall HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234"}, "", 400 * time.Millisecond},
+		{"body stalls: client_body_timeout", []string{"POST /stall HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234"}, "", time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
