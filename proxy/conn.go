@@ -186,7 +186,7 @@ func (c *clientConn) serve() {
 	opts.HostRules = sock.readerHostRules() // header lines after Host: its server's rules
 	opts.Buffers = c.srv.bufs
 	c.rd = http1.NewReader(c.nc, opts)
-	c.rd.SetDeadlineExtender(c.extendReadDeadline)
+	c.rd.SetDeadlineExtender(c.armReadDeadline)
 	c.headerTimeout = def.headerTimeout
 	c.keepaliveTimeout = def.conf.keepaliveTimeout
 	rt.release()
@@ -451,25 +451,24 @@ func (c *clientConn) readBy(now, hard time.Time) {
 		c.rd.SetSoftDeadline(hard)
 		return
 	}
-	c.rd.SetSoftDeadline(time.Time{})
-	c.rdl.Armed(hard)
-	_ = c.nc.SetReadDeadline(hard)
+	c.setReadDeadline(hard)
 }
 
-// extendReadDeadline is the reader's extension of a soft deadline.
-func (c *clientConn) extendReadDeadline(hard time.Time) error {
-	c.rdl.Armed(hard)
-	return c.nc.SetReadDeadline(hard)
-}
-
-// setReadDeadline sets the read deadline to t exactly, for reads that do not
-// go through the request reader (lingering close, tunnels).
+// setReadDeadline sets the read deadline to t exactly, with no soft
+// deadline behind it (for reads on the socket itself: lingering close,
+// tunnels).
 func (c *clientConn) setReadDeadline(t time.Time) {
 	if c.rd != nil {
 		c.rd.SetSoftDeadline(time.Time{})
 	}
+	_ = c.armReadDeadline(t)
+}
+
+// armReadDeadline arms t and records it in rdl; it is also the reader's
+// extension of a soft deadline.
+func (c *clientConn) armReadDeadline(t time.Time) error {
 	c.rdl.Armed(t)
-	_ = c.nc.SetReadDeadline(t)
+	return c.nc.SetReadDeadline(t)
 }
 
 // armWriteDeadline sets the client write deadline to t, asked at now, unless

@@ -108,6 +108,19 @@ func (tp *testProxy) dial() *testClient {
 	return &testClient{t: tp.t, c: c, br: bufio.NewReader(c)}
 }
 
+// reload loads a new configuration (an http{} body, access log off) and
+// swaps it in as a reload does; its error log is error2.log.
+func (tp *testProxy) reload(httpBody string) {
+	tp.t.Helper()
+	cfg, diags := nginxconf.ParseBytes(filepath.Join(tp.dir, "new.conf"), []byte("http {\naccess_log off;\n"+httpBody+"\n}\n"), nginxconf.Options{Prefix: tp.dir + "/"})
+	failOnErrors(tp.t, diags, "")
+	rt, diags := Load(cfg, LoadOptions{Prefix: tp.dir + "/", ErrorLog: tp.dir + "/error2.log"})
+	failOnErrors(tp.t, diags, "")
+	if err := tp.srv.Reload(rt); err != nil {
+		tp.t.Fatal(err)
+	}
+}
+
 // send writes raw bytes.
 func (tc *testClient) send(s string) {
 	tc.t.Helper()

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"sliceproxy/internal/testenv"
-	"sliceproxy/nginxconf"
 )
 
 // TestRunReloadAndQuit drives Run as the CLI does: pid file after binding,
@@ -159,13 +158,7 @@ server { listen 127.0.0.1:%d; location / { proxy_pass http://be; proxy_http_vers
 	inflight.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	time.Sleep(50 * time.Millisecond)
 
-	cfg, diags := nginxconf.ParseBytes(tp.dir+"/new.conf", []byte("http {\naccess_log off;\n"+conf(fast.Addr())+"\n}\n"), nginxconf.Options{Prefix: tp.dir + "/"})
-	failOnErrors(t, diags, "")
-	rt, diags := Load(cfg, LoadOptions{Prefix: tp.dir + "/", ErrorLog: tp.dir + "/error2.log"})
-	failOnErrors(t, diags, "")
-	if err := tp.srv.Reload(rt); err != nil {
-		t.Fatal(err)
-	}
+	tp.reload(conf(fast.Addr()))
 	if r := tp.get("x", "/now"); r.Body != "new" {
 		t.Errorf("a new request after the reload got %q", r.Body)
 	}

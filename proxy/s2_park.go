@@ -62,11 +62,15 @@ type parkState struct {
 	gen  uint32
 	// heapIdx is the connection's position in the poller's deadline heap.
 	heapIdx int
-	// raw and readyFn wait for the socket to become readable during
-	// parkGrace (made once per connection: waiting allocates nothing).
+	// raw is the socket (clientConn.rawConn). readyFn waits for it to
+	// become readable during parkGrace (made once per connection: waiting
+	// allocates nothing).
 	raw       syscall.RawConn
 	readyFn   func(fd uintptr) bool
 	readyPoll bool
+	// registered: the socket is in the poller's epoll set (from its first
+	// park until it is closed), so a park only modifies its registration.
+	registered bool
 }
 
 // canPark reports whether the connection may wait for its next request

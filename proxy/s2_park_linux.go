@@ -49,16 +49,10 @@ func (ip *idleParker) park(c *clientConn) bool {
 // closed by the server); false when the wait ended without.
 func (ip *idleParker) readableWithin(c *clientConn, now, end time.Time) bool {
 	ps := &c.parked
-	if ps.raw == nil {
-		sc, ok := c.nc.(syscall.Conn)
-		if !ok {
+	if ps.readyFn == nil {
+		if c.rawConn() == nil {
 			return true
 		}
-		raw, err := sc.SyscallConn()
-		if err != nil {
-			return true
-		}
-		ps.raw = raw
 		// The first call looks (MSG_PEEK, so the reader reads the bytes
 		// later): Go's poller would not report data that arrived before
 		// the wait began. A later call comes after the poller saw the
@@ -155,12 +149,8 @@ func newIdlePoller() (*idlePoller, error) {
 // park registers c. It fails when c's socket is closed, or when the server
 // closed c after it went idle (its closer found nothing to wake then).
 func (p *idlePoller) park(c *clientConn) bool {
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := c.rawConn()
+	if rc == nil {
 		return false
 	}
 	p.mu.Lock()
@@ -172,7 +162,7 @@ func (p *idlePoller) park(c *clientConn) bool {
 	var cerr error
 	// Control keeps the descriptor open, and its number ours, during the
 	// registration.
-	err = rc.Control(func(fd uintptr) { cerr = p.register(int(fd), &c.parked) })
+	err := rc.Control(func(fd uintptr) { cerr = p.register(int(fd), &c.parked) })
 	// The server's closers change c.idle before they unpark: a close that
 	// came before the insert is seen here, one after it finds c parked.
 	if err != nil || cerr != nil || c.idle.Load() != connIdleKeepAlive {
@@ -191,11 +181,27 @@ func (p *idlePoller) park(c *clientConn) bool {
 // socket removes it).
 func (p *idlePoller) register(fd int, ps *parkState) error {
 	ev := unix.EpollEvent{Events: parkEvents, Fd: int32(ps.slot), Pad: int32(ps.gen)}
+	if ps.registered {
+		return unix.EpollCtl(p.ep.Fd, unix.EPOLL_CTL_MOD, fd, &ev)
+	}
 	err := unix.EpollCtl(p.ep.Fd, unix.EPOLL_CTL_ADD, fd, &ev)
 	if errors.Is(err, unix.EEXIST) {
 		err = unix.EpollCtl(p.ep.Fd, unix.EPOLL_CTL_MOD, fd, &ev)
 	}
+	ps.registered = err == nil
 	return err
+}
+
+// rawConn returns the connection's socket for the poller, looked up once
+// (nil when it has none).
+func (c *clientConn) rawConn() syscall.RawConn {
+	ps := &c.parked
+	if ps.raw == nil {
+		if sc, ok := c.nc.(syscall.Conn); ok {
+			ps.raw, _ = sc.SyscallConn()
+		}
+	}
+	return ps.raw
 }
 
 // insert gives c a slot and a place in the deadline heap (p.mu held).

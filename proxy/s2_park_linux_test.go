@@ -9,20 +9,23 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"sliceproxy/internal/testenv"
-	"sliceproxy/nginxconf"
 )
+
+// poller is the server's idle poller, nil before the first park.
+func poller(s *Server) *idlePoller {
+	s.idle.mu.Lock()
+	defer s.idle.mu.Unlock()
+	return s.idle.p
+}
 
 // parkedConns counts the connections parked in the server's idle poller.
 func parkedConns(s *Server) int {
-	s.idle.mu.Lock()
-	p := s.idle.p
-	s.idle.mu.Unlock()
+	p := poller(s)
 	if p == nil {
 		return 0
 	}
@@ -42,9 +45,7 @@ func parkedConns(s *Server) int {
 
 // parkCount is how many times connections were parked.
 func parkCount(s *Server) uint64 {
-	s.idle.mu.Lock()
-	p := s.idle.p
-	s.idle.mu.Unlock()
+	p := poller(s)
 	if p == nil {
 		return 0
 	}
@@ -268,13 +269,7 @@ func TestS2ReloadClosesParkedKeepsFresh(t *testing.T) {
 	waitParked(t, tp.srv, 1)
 	fresh := tp.dial()
 	waitFor(t, func() bool { n, _ := trackedConns(tp.srv); return n == 2 })
-	cfg, diags := nginxconf.ParseBytes(filepath.Join(tp.dir, "new.conf"), []byte("http {\naccess_log off;\n"+conf+"\n}\n"), nginxconf.Options{Prefix: tp.dir + "/"})
-	failOnErrors(t, diags, "")
-	rt, diags := Load(cfg, LoadOptions{Prefix: tp.dir + "/", ErrorLog: tp.dir + "/error2.log"})
-	failOnErrors(t, diags, "")
-	if err := tp.srv.Reload(rt); err != nil {
-		t.Fatal(err)
-	}
+	tp.reload(conf)
 	parked.expectClosed()
 	fresh.getOK("/")
 	waitParked(t, tp.srv, 1) // the fresh one, parked under the new runtime

@@ -176,13 +176,7 @@ func TestX2ReloadKeepsFreshConnections(t *testing.T) {
 		defer tp.srv.mu.Unlock()
 		return len(tp.srv.conns) == 2
 	})
-	cfg, diags := nginxconf.ParseBytes(filepath.Join(tp.dir, "new.conf"), []byte("http {\naccess_log off;\n"+conf+"\n}\n"), nginxconf.Options{Prefix: tp.dir + "/"})
-	failOnErrors(t, diags, "")
-	rt, diags := Load(cfg, LoadOptions{Prefix: tp.dir + "/", ErrorLog: tp.dir + "/error2.log"})
-	failOnErrors(t, diags, "")
-	if err := tp.srv.Reload(rt); err != nil {
-		t.Fatal(err)
-	}
+	tp.reload(conf)
 	kept.expectClosed()
 	fresh.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	if r := fresh.read("GET"); r.Status != 200 {

@@ -4,7 +4,6 @@ package upstream
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -106,15 +105,7 @@ type awaitCase struct {
 }
 
 func (tc awaitCase) run(t *testing.T, raw bool) {
-	srv := newUpstreamServer(t)
-	peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-	p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff, RawSocketIO: raw})
-	defer p.Close()
-	c, err := p.Dial(context.Background(), peer, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	srv, c := dialTestConn(t, raw)
 	s := srv.accept(t)
 	total := 0
 	for _, b := range tc.bufs {
@@ -165,14 +156,7 @@ func readN(t *testing.T, s net.Conn, n int) {
 // TestWriteAndAwaitClosed: a connection closed before the call reports the
 // send failure and waits for nothing.
 func TestWriteAndAwaitClosed(t *testing.T) {
-	srv := newUpstreamServer(t)
-	peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-	p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff})
-	defer p.Close()
-	c, err := p.Dial(context.Background(), peer, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := dialTestConn(t, false)
 	c.Conn.Close()
 	n, awaited, err := c.WriteAndAwait([][]byte{[]byte("GET / HTTP/1.1\r\n\r\n")})
 	if !errors.Is(err, net.ErrClosed) || n != 0 || awaited {
@@ -182,15 +166,7 @@ func TestWriteAndAwaitClosed(t *testing.T) {
 
 // TestWriteAndAwaitAllocatesNothing: the request path stays allocation free.
 func TestWriteAndAwaitAllocatesNothing(t *testing.T) {
-	srv := newUpstreamServer(t)
-	peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-	p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff})
-	defer p.Close()
-	c, err := p.Dial(context.Background(), peer, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	srv, c := dialTestConn(t, false)
 	s := srv.accept(t)
 	go func() { // an echo upstream
 		buf := make([]byte, 64)

@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"runtime"
 	"testing"
@@ -18,15 +17,7 @@ func TestConnIO(t *testing.T) {
 			name = "RawSocketIO"
 		}
 		t.Run(name, func(t *testing.T) {
-			srv := newUpstreamServer(t)
-			peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-			p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff, RawSocketIO: raw})
-			defer p.Close()
-			c, err := p.Dial(context.Background(), peer, time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			srv, c := dialTestConn(t, raw)
 			if got, want := c.rs != nil, raw && runtime.GOOS == "linux"; got != want {
 				t.Fatalf("raw socket in use = %v, want %v", got, want)
 			}
@@ -67,13 +58,7 @@ func TestConnIO(t *testing.T) {
 
 func TestConnWritevAllocatesNothing(t *testing.T) {
 	for _, raw := range []bool{false, true} {
-		srv := newUpstreamServer(t)
-		peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
-		p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff, RawSocketIO: raw})
-		c, err := p.Dial(context.Background(), peer, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv, c := dialTestConn(t, raw)
 		server := srv.accept(t)
 		bufs := [][]byte{[]byte("head"), []byte("body")}
 		sink := make([]byte, 8)
@@ -88,7 +73,5 @@ func TestConnWritevAllocatesNothing(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("RawSocketIO=%v: Writev allocates %v times", raw, allocs)
 		}
-		c.Close()
-		p.Close()
 	}
 }

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"net"
 	"sync"
 	"testing"
@@ -115,6 +116,23 @@ func newUpstreamServer(t testing.TB) *upstreamServer {
 	}()
 	t.Cleanup(s.close)
 	return s
+}
+
+// dialTestConn starts an upstream server and dials one connection to it
+// through a pool without a watcher; the connection and the pool are closed
+// when the test ends.
+func dialTestConn(t testing.TB, raw bool) (*upstreamServer, *Conn) {
+	t.Helper()
+	srv := newUpstreamServer(t)
+	peer := &Peer{Name: srv.addr(), Network: "tcp", Addr: srv.addr(), Weight: 1}
+	p := NewPool([]*Peer{peer}, PoolConfig{MaxIdle: 4, Watch: WatchOff, RawSocketIO: raw})
+	t.Cleanup(p.Close)
+	c, err := p.Dial(context.Background(), peer, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return srv, c
 }
 
 func (s *upstreamServer) addr() string { return s.ln.Addr().String() }
