@@ -82,7 +82,7 @@ func proxyRows() []Spec {
 		size("proxy_temp_file_write_size", ctxHSL).ign(noTemp),
 		num("proxy_headers_hash_max_size", ctxHSL).ign("sliceproxy uses Go maps, which need no size tuning"),
 		num("proxy_headers_hash_bucket_size", ctxHSL).ign("sliceproxy uses Go maps, which need no size tuning"),
-		onOff("proxy_socket_keepalive", ctxHSL).ign("TCP keepalive probes on upstream sockets are Go's default"),
+		onOff("proxy_socket_keepalive", ctxHSL).impl(),
 		d("proxy_cache", ctxHSL, Take1).uniq().unsup(noCache),
 		d("proxy_cache_path", CtxHTTP, TwoOrMore).unsup(noCache),
 		d("proxy_cache_key", ctxHSL, Take1).uniq().ign(cacheTuning),

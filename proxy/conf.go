@@ -50,6 +50,7 @@ type locConf struct {
 	redirect          redirectConf
 	redirectOwn       bool
 	connectTimeout    time.Duration
+	socketKeepalive   bool // proxy_socket_keepalive
 	readTimeout       time.Duration
 	upstreamSendTO    time.Duration
 	nextUpstream      nextUpstreamMask

@@ -67,6 +67,16 @@ func TestDirectiveWordsCaseInsensitive(t *testing.T) {
 				t.Errorf("buffering %v intercept %v, want false true", s.conf.buffering, s.conf.interceptErrors)
 			}
 		}, ""},
+		{"proxy_socket_keepalive", "proxy_socket_keepalive ON;", func(t *testing.T, s *serverConf) {
+			if !s.conf.socketKeepalive {
+				t.Errorf("socketKeepalive false, want true")
+			}
+		}, ""},
+		{"proxy_socket_keepalive is off by default", "", func(t *testing.T, s *serverConf) {
+			if s.conf.socketKeepalive {
+				t.Errorf("socketKeepalive true, want false")
+			}
+		}, ""},
 		{"server-level flags", "underscores_in_headers ON; ignore_invalid_headers Off;", func(t *testing.T, s *serverConf) {
 			if !s.headerBufs.underscores || !s.headerBufs.keepInvalid {
 				t.Errorf("header options %+v, want both set", s.headerBufs)

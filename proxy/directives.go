@@ -163,6 +163,8 @@ func (l *loader) applyDirective(conf *locConf, d *nginxconf.Directive, lvl level
 		l.proxyRedirect(conf, d)
 	case "proxy_connect_timeout":
 		conf.connectTimeout = l.duration(d, conf.connectTimeout)
+	case "proxy_socket_keepalive":
+		conf.socketKeepalive = l.flag(d, conf.socketKeepalive)
 	case "proxy_send_timeout":
 		conf.upstreamSendTO = l.duration(d, conf.upstreamSendTO)
 	case "proxy_read_timeout":

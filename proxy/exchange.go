@@ -251,7 +251,7 @@ func (st *reqState) connect(g *upstream.Group, peer *upstream.Peer, key string, 
 		}
 	}
 	ctx := context.Background()
-	c, err := g.Pool.Dial(ctx, peer, st.conf.connectTimeout)
+	c, err := g.Pool.DialWith(ctx, peer, upstream.DialOptions{Timeout: st.conf.connectTimeout, SocketKeepalive: st.conf.socketKeepalive})
 	if err != nil {
 		st.tick()
 		res := attemptResult{kind: failError, err: err}

@@ -98,6 +98,8 @@ type Pool struct {
 	slotGen     []uint32
 	freeSlt     []uint32
 	gwg         sync.WaitGroup // goroutine watchers
+
+	reap reaper // closes what the pool discards
 }
 
 // counters are the cumulative numbers of a pool, a peer or a slice.
@@ -205,13 +207,13 @@ func (p *Pool) Get(peer *Peer, key string) *Conn {
 	}
 	for {
 		c, stale := p.take(addr, key)
-		closeList(stale)
+		p.discardList(stale)
 		if c == nil {
 			return nil
 		}
 		if c.w.stop != nil && !p.stopGoroutineWatch(c) {
 			// The upstream closed it or sent bytes while we took it.
-			c.Conn.Close()
+			p.reap.discard(c.Conn)
 			continue
 		}
 		return c
@@ -295,7 +297,7 @@ func (p *Pool) Put(c *Conn, o Outcome) error {
 		p.mu.Unlock()
 		p.cfg.Log.Debug().Str("upstream", p.cfg.Name).Str("peer", c.Peer.Name).
 			Str("reason", reason.String()).Msg("keepalive: connection not kept")
-		c.Conn.Close()
+		p.reap.discard(c.Conn)
 		return RefusedError{Reason: reason}
 	}
 	var evicted *Conn
@@ -321,7 +323,7 @@ func (p *Pool) Put(c *Conn, o Outcome) error {
 	goroutineWatch := p.watchParked(c)
 	p.mu.Unlock()
 	if evicted != nil {
-		evicted.Conn.Close()
+		p.reap.discard(evicted.Conn)
 	}
 	if goroutineWatch {
 		p.startGoroutineWatch(c)
@@ -437,6 +439,7 @@ func (p *Pool) Close() {
 		w.stop()
 	}
 	p.gwg.Wait()
+	p.reap.stop()
 }
 
 // forget is Conn.Close's hook: a connection the caller closes leaves the
@@ -460,12 +463,12 @@ func (p *Pool) retire(c *Conn) {
 	p.releaseSlot(c)
 }
 
-// closeList closes connections linked through lruNext.
-func closeList(c *Conn) {
+// discardList closes connections linked through lruNext.
+func (p *Pool) discardList(c *Conn) {
 	for c != nil {
 		next := c.lruNext
 		c.lruNext = nil
-		c.Conn.Close()
+		p.reap.discard(c.Conn)
 		c = next
 	}
 }

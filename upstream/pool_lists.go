@@ -240,5 +240,5 @@ func (p *Pool) expire() {
 		p.armTimer(next, now)
 	}
 	p.mu.Unlock()
-	closeList(stale)
+	p.discardList(stale)
 }

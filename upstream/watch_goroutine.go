@@ -57,7 +57,7 @@ func (p *Pool) startGoroutineWatch(c *Conn) {
 		p.removeIdle(c)
 		c.w.stop, c.w.done = nil, nil
 		p.mu.Unlock()
-		c.Conn.Close()
+		p.reap.discard(c.Conn)
 	}()
 }
 

@@ -52,7 +52,7 @@ func (w *epollWatcher) loop(p *Pool) {
 		}
 		p.mu.Unlock()
 		for i, c := range stale {
-			c.Conn.Close()
+			p.reap.discard(c.Conn)
 			stale[i] = nil
 		}
 	}
