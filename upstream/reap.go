@@ -15,11 +15,11 @@ const reapBatch = 32
 // Why: Close is a system call the runtime makes through entersyscall, and
 // entersyscall wakes sysmon whenever it sleeps deeply, which it does each
 // time the process has been idle for a moment. Woken, sysmon naps in 20 µs
-// steps before it sleeps again: on a 2-vCPU VM that cost more than 2 µs per
-// request at c=4 in the mpm-itk case (a runtime patched not to wake it:
-// 28.3 against 30.7 µs of CPU per request), where Apache's
-// MaxKeepAliveRequests 100 makes the pool close one connection per hundred
-// requests.
+// steps before it sleeps again. In the mpm-itk case at c=4, where Apache's
+// MaxKeepAliveRequests 100 makes the pool dial and close one connection per
+// hundred requests, those wake-ups cost up to 1 µs of the proxy's 25 µs of
+// CPU per request (a runtime patched not to wake sysmon: 24.8 against 25.8;
+// proxy/perf/NOTES.md, seventh session).
 //
 // A discarded connection's socket is released at once, exactly as close(2)
 // would release it (FIN, or RST when unread data is left), by a raw dup3
