@@ -115,8 +115,7 @@ func (st *reqState) readBodyToMemory(max int64) bool {
 			copy(nb, buf)
 			buf = nb
 		}
-		now := time.Now()
-		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
+		st.readBodyBy()
 		n, err := st.cbody.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		st.body.consumed = true
@@ -193,8 +192,7 @@ func (st *reqState) discardBody() bool {
 	st.cbody.ResetForRequest(st.c.rd, st.req)
 	buf := st.buffer()
 	for {
-		now := time.Now()
-		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
+		st.readBodyBy()
 		_, err := st.cbody.Read(buf)
 		if err == io.EOF {
 			st.body.done = true
@@ -212,6 +210,14 @@ func (st *reqState) bodyReplayable() bool {
 		return true
 	}
 	return !st.body.consumed
+}
+
+// readBodyBy bounds the next client body read by client_body_timeout
+// (between two reads), under the grace wait's deadline when it is still
+// ahead (clientConn.readBy).
+func (st *reqState) readBodyBy() {
+	now := time.Now()
+	st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
 }
 
 // writeDeadline is the client write deadline (send_timeout).
@@ -267,15 +273,14 @@ func (st *reqState) sendRequest(conn *upstream.Conn, body upstreamBody) (res att
 	}
 	buf := st.buffer()
 	for {
-		now := time.Now()
-		st.c.readBy(now, now.Add(st.conf.clientBodyTimeout))
+		st.readBodyBy()
 		n, rerr := st.cbody.Read(buf)
 		total += int64(n)
 		if body.chunked && st.conf.clientMaxBodySize > 0 && total > st.conf.clientMaxBodySize {
 			return attemptResult{kind: failClient, err: errBodyTooLarge, requestSent: true}, false
 		}
 		if n > 0 {
-			now = time.Now()
+			now := time.Now()
 			_ = conn.ArmWriteDeadline(now, now.Add(st.conf.upstreamSendTO))
 			w, werr := dst.Write(buf[:n])
 			st.sentUpstream += int64(w)

@@ -170,8 +170,7 @@ func (st *reqState) content() bool {
 		return false
 	}
 	res := &st.sres
-	res.Reset()
-	res.Overridden = st.effectiveStatus(200) != 200
+	res.Overridden = st.effectiveStatus(200) != 200 // Resolve resets the rest
 	st.conf.static.Resolve(st.vr, res)
 	defer res.Close()
 	switch res.Kind {

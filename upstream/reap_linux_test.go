@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sliceproxy/internal/rawsys"
 	"sliceproxy/internal/testenv"
 )
 
@@ -113,9 +114,8 @@ func waitReadable(t *testing.T, c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	ready := false
 	err = rc.Read(func(fd uintptr) bool {
-		var b [1]byte
-		n, _, e := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		ready = e == nil && n == 1
+		n, e := rawsys.Peek(fd)
+		ready = e == 0 && n == 1
 		return ready || e != unix.EAGAIN
 	})
 	if err != nil || !ready {
