@@ -231,26 +231,33 @@ func (l *loop) clientReadable(c *conn) {
 	if c.up != nil {
 		return // busy: read when the response is done
 	}
-	for c.ready {
-		if c.n == len(c.buf) {
-			l.closeConn(c) // a head larger than the buffer
-			return
-		}
+	drained, ok := fill(c)
+	if !ok {
+		l.closeConn(c)
+		return
+	}
+	c.ready = !drained
+	l.serve(c)
+}
+
+// fill reads into c.buf until a read comes back short (drained: the
+// socket has nothing more) or the buffer is full; false when the peer
+// ended the connection or it failed.
+func fill(c *conn) (drained, ok bool) {
+	for c.n < len(c.buf) {
 		m, e := recv(c.fd, c.buf[c.n:])
 		if e == syscall.EAGAIN {
-			c.ready = false
-			break
+			return true, true
 		}
 		if e != 0 || m == 0 {
-			l.closeConn(c)
-			return
+			return true, false
 		}
 		c.n += m
 		if c.n < len(c.buf) {
-			c.ready = false // a short read drained the socket
+			return true, true
 		}
 	}
-	l.serve(c)
+	return false, true
 }
 
 var crlf2 = []byte("\r\n\r\n")
@@ -280,6 +287,9 @@ func headerLines(head []byte, fn func(line, name, value []byte)) {
 func (l *loop) serve(c *conn) {
 	h := bytes.Index(c.buf[:c.n], crlf2)
 	if h < 0 {
+		if c.n == len(c.buf) {
+			l.closeConn(c) // a head larger than the buffer
+		}
 		return
 	}
 	head := c.buf[:h+2]
@@ -377,19 +387,9 @@ func (l *loop) upstreamEvent(u *conn, ev uint32) {
 		l.closeConn(u)
 		return
 	}
-	for u.n < len(u.buf) {
-		m, e := recv(u.fd, u.buf[u.n:])
-		if e == syscall.EAGAIN {
-			break
-		}
-		if e != 0 || m == 0 {
-			l.fail(u)
-			return
-		}
-		u.n += m
-		if u.n < len(u.buf) {
-			break
-		}
+	if _, ok := fill(u); !ok {
+		l.fail(u)
+		return
 	}
 	if u.head == 0 {
 		h := bytes.Index(u.buf[:u.n], crlf2)
