@@ -30,6 +30,10 @@ import (
 	"strconv"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"sliceproxy/internal/rawsys"
 )
 
 func main() {
@@ -60,8 +64,6 @@ func main() {
 // keepalive 32 does for each of nginx's per-vhost upstreams in make bench.
 const maxIdlePerHost = 32
 
-const epollET = 1 << 31 // syscall.EPOLLET is a negative int
-
 type conn struct {
 	fd     int
 	client bool
@@ -69,13 +71,15 @@ type conn struct {
 	n      int // bytes in buf
 
 	// client side
+	// The request's Host; on an upstream connection, the Host it serves.
+	host string
+
+	// client side
 	ready bool  // an edge said readable and no short read since
 	up    *conn // the upstream connection serving its request
-	host  string
 
 	// upstream side
 	cl      *conn  // the client it serves; nil when idle
-	key     string // the Host it is kept under
 	pending []byte // the request, until the connect completes
 	head    int    // response head length, once parsed
 	clen    int
@@ -88,7 +92,7 @@ type loop struct {
 	conns     map[int]*conn
 	idle      map[string][]*conn
 	out       []byte
-	events    []syscall.EpollEvent
+	events    []unix.EpollEvent
 	// Counters, for the test and a final line on stderr.
 	requests, dials int
 }
@@ -106,7 +110,7 @@ func newLoop(listen, backend string) (*loop, error) {
 		backend: syscall.SockaddrInet4{Port: int(bp.Port()), Addr: bp.Addr().As4()},
 		conns:   map[int]*conn{},
 		idle:    map[string][]*conn{},
-		events:  make([]syscall.EpollEvent, 512),
+		events:  make([]unix.EpollEvent, 512),
 	}
 	if l.lfd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0); err != nil {
 		return nil, err
@@ -124,7 +128,7 @@ func newLoop(listen, backend string) (*loop, error) {
 		syscall.Close(l.lfd)
 		return nil, err
 	}
-	l.add(l.lfd, syscall.EPOLLIN)
+	l.add(l.lfd, unix.EPOLLIN)
 	return l, nil
 }
 
@@ -135,16 +139,13 @@ func (l *loop) addr() string {
 	return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
 }
 
-// run serves until stop (a descriptor in the epoll set, nil for never)
-// becomes readable, then closes everything and prints its counts.
+// run serves until stop becomes readable (its writer closed), then closes
+// everything and prints its counts.
 func (l *loop) run(stop *os.File) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	stopFd := -1
-	if stop != nil {
-		stopFd = int(stop.Fd())
-		l.add(stopFd, syscall.EPOLLIN)
-	}
+	stopFd := int(stop.Fd())
+	l.add(stopFd, unix.EPOLLIN)
 	defer l.closeAll()
 	// The descriptor's number stays ours while stop is reachable (a
 	// collected *os.File closes it, and a socket could get the number).
@@ -179,14 +180,12 @@ func (l *loop) wait() int {
 	return int(n)
 }
 
-func recv(fd int, b []byte) (int, syscall.Errno) {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
-	return int(n), e
-}
-
+// send writes all of b with raw sendmsg calls.
 func send(fd int, b []byte) syscall.Errno {
 	for len(b) > 0 {
-		n, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), syscall.MSG_NOSIGNAL, 0, 0)
+		iov := [1]unix.Iovec{{Base: &b[0]}}
+		iov[0].SetLen(len(b))
+		n, e := rawsys.Sendmsg(uintptr(fd), iov[:], true)
 		if e != 0 {
 			return e // EAGAIN included: a benchmark's small messages fit the socket buffer
 		}
@@ -196,8 +195,8 @@ func send(fd int, b []byte) syscall.Errno {
 }
 
 func (l *loop) add(fd int, events uint32) {
-	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
-	_ = syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	_ = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 }
 
 func (l *loop) closeConn(c *conn) {
@@ -222,7 +221,7 @@ func (l *loop) accept() {
 		}
 		_ = syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 		l.conns[fd] = &conn{fd: fd, client: true, buf: make([]byte, 16384)}
-		l.add(fd, syscall.EPOLLIN|syscall.EPOLLRDHUP|epollET)
+		l.add(fd, unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLET)
 	}
 }
 
@@ -245,7 +244,7 @@ func (l *loop) clientReadable(c *conn) {
 // ended the connection or it failed.
 func fill(c *conn) (drained, ok bool) {
 	for c.n < len(c.buf) {
-		m, e := recv(c.fd, c.buf[c.n:])
+		m, e := rawsys.Recv(uintptr(c.fd), c.buf[c.n:], 0)
 		if e == syscall.EAGAIN {
 			return true, true
 		}
@@ -316,7 +315,7 @@ func (l *loop) serve(c *conn) {
 	l.out = append(l.out, host...)
 	l.out = append(l.out, "\r\n\r\n"...)
 	l.out = append(l.out, c.buf[h+4:total]...)
-	if string(host) != c.host {
+	if string(host) != c.host { // no new string while the Host stays
 		c.host = string(host)
 	}
 	copy(c.buf, c.buf[total:c.n])
@@ -337,10 +336,10 @@ func (l *loop) forward(c *conn, req []byte) {
 			return
 		}
 		_ = syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
-		u = &conn{fd: fd, buf: make([]byte, 16384), key: c.host}
+		u = &conn{fd: fd, buf: make([]byte, 16384), host: c.host}
 		l.conns[fd] = u
 		l.dials++
-		l.add(fd, syscall.EPOLLIN|syscall.EPOLLOUT|syscall.EPOLLRDHUP|epollET)
+		l.add(fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET)
 		if err := syscall.Connect(fd, &l.backend); err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 			l.closeConn(u)
 			l.closeConn(c)
@@ -368,7 +367,7 @@ func (l *loop) fail(u *conn) {
 }
 
 func (l *loop) upstreamEvent(u *conn, ev uint32) {
-	if ev&syscall.EPOLLOUT != 0 && len(u.pending) > 0 {
+	if ev&unix.EPOLLOUT != 0 && len(u.pending) > 0 {
 		e := send(u.fd, u.pending)
 		u.pending = u.pending[:0]
 		if e != 0 {
@@ -376,11 +375,11 @@ func (l *loop) upstreamEvent(u *conn, ev uint32) {
 			return
 		}
 	}
-	if ev&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) == 0 {
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) == 0 {
 		return
 	}
 	if u.cl == nil { // idle: data or end of stream means it is done
-		if _, e := recv(u.fd, u.buf); e == syscall.EAGAIN {
+		if _, e := rawsys.Recv(uintptr(u.fd), u.buf, 0); e == syscall.EAGAIN {
 			return
 		}
 		l.dropIdle(u)
@@ -418,10 +417,10 @@ func (l *loop) upstreamEvent(u *conn, ev uint32) {
 		return
 	}
 	u.cl, c.up = nil, nil
-	if u.close || len(l.idle[u.key]) >= maxIdlePerHost {
+	if u.close || len(l.idle[u.host]) >= maxIdlePerHost {
 		l.closeConn(u)
 	} else {
-		l.idle[u.key] = append(l.idle[u.key], u)
+		l.idle[u.host] = append(l.idle[u.host], u)
 	}
 	if c.n > 0 {
 		l.serve(c) // pipelined
@@ -432,10 +431,10 @@ func (l *loop) upstreamEvent(u *conn, ev uint32) {
 }
 
 func (l *loop) dropIdle(u *conn) {
-	list := l.idle[u.key]
+	list := l.idle[u.host]
 	for i, x := range list {
 		if x == u {
-			l.idle[u.key] = append(list[:i], list[i+1:]...)
+			l.idle[u.host] = append(list[:i], list[i+1:]...)
 			return
 		}
 	}
